@@ -1,0 +1,13 @@
+// Each subcommand lives in its own cmd_<name>.cpp and registers itself on the CLI11 app.
+// No ML logic here: commands parse options, call the library, print results.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace lethe::cli {
+
+void register_inspect(CLI::App& app);
+void register_init_model(CLI::App& app);
+void register_generate(CLI::App& app);
+void register_forward(CLI::App& app);
+
+}  // namespace lethe::cli
