@@ -1,0 +1,110 @@
+#include "lethe/model/generate.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+
+#include "lethe/core/error.h"
+
+namespace lethe {
+namespace {
+
+// Applies temperature, top-k and top-p to last-position logits [B,V] (fp32) and samples one token
+// per row. Masked entries get -inf, as HF's TopK/TopP warpers do.
+torch::Tensor sample_next(torch::Tensor logits, const GenerationConfig& cfg, at::Generator& gen) {
+  logits = logits / cfg.temperature;
+  const double neg_inf = -std::numeric_limits<float>::infinity();
+  if (cfg.top_k > 0 && cfg.top_k < logits.size(-1)) {
+    auto kth = std::get<0>(logits.topk(cfg.top_k, -1)).narrow(-1, cfg.top_k - 1, 1);  // [B,1]
+    logits = logits.masked_fill(logits < kth, neg_inf);
+  }
+  if (cfg.top_p < 1.0) {
+    // HF TopPLogitsWarper: sort ascending, drop the tokens whose cumulative probability is
+    // <= 1 - top_p, always keeping the most likely one.
+    auto sorted = logits.sort(-1, /*descending=*/false);
+    auto sorted_logits = std::get<0>(sorted), idx = std::get<1>(sorted);
+    auto cum = sorted_logits.softmax(-1).cumsum(-1);
+    auto remove = cum <= (1.0 - cfg.top_p);
+    remove.narrow(-1, remove.size(-1) - 1, 1).fill_(false);
+    auto remove_orig = remove.scatter(-1, idx, remove);
+    logits = logits.masked_fill(remove_orig, neg_inf);
+  }
+  auto probs = logits.softmax(-1);
+  return torch::multinomial(probs, 1, /*replacement=*/false, gen).squeeze(-1);
+}
+
+}  // namespace
+
+std::vector<GeneratedSequence> generate(CausalLM& model, const std::vector<std::vector<int64_t>>& prompts,
+                                        const GenerationConfig& cfg, const DecodeFn& decode) {
+  if (prompts.empty()) return {};
+  if (!cfg.stop_strings.empty() && !decode) throw ConfigError("stop strings need a tokenizer to decode with");
+  if (cfg.do_sample && cfg.temperature <= 0) throw ConfigError("temperature must be > 0 when sampling");
+  if (cfg.top_p <= 0 || cfg.top_p > 1) throw ConfigError("top_p must be in (0, 1]");
+  const int64_t B = static_cast<int64_t>(prompts.size());
+  int64_t P = 0;
+  for (const auto& p : prompts) {
+    if (p.empty()) throw ConfigError("cannot generate from an empty prompt");
+    P = std::max<int64_t>(P, static_cast<int64_t>(p.size()));
+  }
+  const int64_t N = std::max<int64_t>(cfg.max_new_tokens, 0);
+  const auto device = model->device();
+
+  // Left-padded prompt batch and the attention mask for prompt + everything generated.
+  auto ids = torch::full({B, P}, cfg.pad_token_id, torch::kInt64);
+  auto mask = torch::zeros({B, P + N}, torch::kInt64);
+  for (int64_t b = 0; b < B; ++b) {
+    const int64_t n = static_cast<int64_t>(prompts[b].size());
+    auto row = torch::tensor(prompts[b], torch::kInt64);
+    ids[b].narrow(0, P - n, n).copy_(row);
+    mask[b].narrow(0, P - n, n).fill_(1);
+  }
+  mask.narrow(1, P, N).fill_(1);
+  ids = ids.to(device);
+  mask = mask.to(device);
+
+  torch::InferenceMode guard;
+  KvCache cache(model->config(), B, P + N, model->dtype(), device);
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(cfg.seed);
+
+  std::vector<GeneratedSequence> out(B);
+  std::vector<bool> done(B, false);
+  int64_t remaining = B;
+  torch::Tensor step_ids = ids;
+  for (int64_t step = 0; step < N && remaining > 0; ++step) {
+    ForwardInput in;
+    in.input_ids = step_ids;
+    in.attention_mask = mask.narrow(1, 0, cache.length() + step_ids.size(1));
+    in.cache = &cache;
+    auto hidden = model->forward_hidden(in).hidden;                       // [B,T,C]
+    auto last = model->logits(hidden.select(1, hidden.size(1) - 1)).to(torch::kFloat32);  // [B,V]
+    torch::Tensor next = cfg.do_sample ? sample_next(last, cfg, gen) : last.argmax(-1);
+    next = next.to(torch::kCPU);
+    auto acc = next.accessor<int64_t, 1>();
+    for (int64_t b = 0; b < B; ++b) {
+      if (done[b]) {
+        acc[b] = cfg.pad_token_id;  // finished rows keep feeding padding
+        continue;
+      }
+      const int64_t tok = acc[b];
+      out[b].tokens.push_back(tok);
+      if (std::find(cfg.eos_token_ids.begin(), cfg.eos_token_ids.end(), tok) != cfg.eos_token_ids.end()) {
+        out[b].finish_reason = "eos";
+      } else if (!cfg.stop_strings.empty()) {
+        const std::string text = decode(out[b].tokens);
+        for (const auto& s : cfg.stop_strings)
+          if (!s.empty() && text.find(s) != std::string::npos) out[b].finish_reason = "stop_string";
+      }
+      if (!out[b].finish_reason.empty()) {
+        done[b] = true;
+        --remaining;
+      }
+    }
+    step_ids = next.to(device).unsqueeze(1);
+  }
+  for (auto& s : out)
+    if (s.finish_reason.empty()) s.finish_reason = "length";
+  return out;
+}
+
+}  // namespace lethe
