@@ -78,7 +78,8 @@ std::vector<GeneratedSequence> generate(CausalLM& model, const std::vector<std::
     in.cache = &cache;
     auto hidden = model->forward_hidden(in).hidden;                       // [B,T,C]
     auto last = model->logits(hidden.select(1, hidden.size(1) - 1)).to(torch::kFloat32);  // [B,V]
-    torch::Tensor next = cfg.do_sample ? sample_next(last, cfg, gen) : last.argmax(-1);
+    // Sampling runs on the CPU with a CPU generator (a [B,V] copy), so it works for any model device.
+    torch::Tensor next = cfg.do_sample ? sample_next(last.to(torch::kCPU), cfg, gen) : last.argmax(-1);
     next = next.to(torch::kCPU);
     auto acc = next.accessor<int64_t, 1>();
     for (int64_t b = 0; b < B; ++b) {
