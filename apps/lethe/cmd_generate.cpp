@@ -95,7 +95,8 @@ void register_generate(CLI::App& app) {
   auto a = std::make_shared<GenerateArgs>();
   auto* cmd = app.add_subcommand("generate", "Generate text from prompts (batched, KV cache)");
   cmd->add_option("--model", a->model, "Model: Hugging Face directory or .gguf file")->required();
-  cmd->add_option("--prompt", a->prompts, "Prompt text (repeatable)");
+  // allow_extra_args(false): a prompt that looks like "[a,b]" stays one string (CLI11 would split it).
+  cmd->add_option("--prompt", a->prompts, "Prompt text (repeatable)")->allow_extra_args(false);
   cmd->add_option("--input", a->input, "File of prompts: one JSON string (or {\"prompt\": ...}) per line");
   cmd->add_option("--max-new-tokens", a->max_new_tokens, "Tokens to generate at most")->capture_default_str();
   cmd->add_option("--temperature", a->temperature, "0 = greedy; > 0 samples")->capture_default_str();

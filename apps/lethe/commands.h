@@ -9,5 +9,14 @@ void register_inspect(CLI::App& app);
 void register_init_model(CLI::App& app);
 void register_generate(CLI::App& app);
 void register_forward(CLI::App& app);
+void register_eval(CLI::App& app);
+void register_score(CLI::App& app);
+void register_metrics(CLI::App& app);
+void register_report(CLI::App& app);
+void register_unlearn(CLI::App& app);   // cmd_unlearn.cpp
+void register_finetune(CLI::App& app);  // cmd_finetune.cpp
+void register_tokenize(CLI::App& app);
+void register_convert(CLI::App& app);
+void register_demo(CLI::App& app);
 
 }  // namespace lethe::cli

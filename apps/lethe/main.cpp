@@ -13,6 +13,15 @@ int main(int argc, char** argv) {
   lethe::cli::register_init_model(app);
   lethe::cli::register_generate(app);
   lethe::cli::register_forward(app);
+  lethe::cli::register_eval(app);
+  lethe::cli::register_score(app);
+  lethe::cli::register_metrics(app);
+  lethe::cli::register_report(app);
+  lethe::cli::register_unlearn(app);
+  lethe::cli::register_finetune(app);
+  lethe::cli::register_tokenize(app);
+  lethe::cli::register_convert(app);
+  lethe::cli::register_demo(app);
   lethe::init_threads();
   try {
     app.parse(argc, argv);
