@@ -63,6 +63,16 @@ json recipe_defaults() {
         {"log_every", 10}}},
       {"output",
        {{"dir", ""}, {"save_every_steps", 0}, {"save_each_epoch", false}, {"save_dtype", ""}}},
+      {"eval",                     // evaluation during training (eval/suite.h), off by default
+       {{"suite", ""},             // wmdp | mmlu | muse
+        {"data", ""},              // the suite's data file or directory
+        {"every_steps", 0},        // run every N optimizer steps and after the last one (0 = never)
+        {"metric", ""},            // keep <output>/best by this metric (e.g. verbmem_f); "" = no selection
+        {"mode", "max"},           // max | min: which direction is better
+        {"limit", 0},              // first N items of each part (0 = all)
+        {"batch_size", 8},
+        {"muse_corpus", "books"},  // muse: which reference AUC_retrain PrivLeak uses
+        {"retrain_model", ""}}},   // muse: compute AUC_retrain from this model instead
   };
 }
 
@@ -109,6 +119,20 @@ TrainConfig TrainConfig::from_json(const json& t, TaskKind task) {
   c.loss.rmu.alpha = r["alpha"];
   c.loss.rmu.params = r["params"].get<std::vector<std::string>>();
   c.loss.rmu.direction_seed = r["direction_seed"].get<uint64_t>();
+  const auto& ev = t["eval"];
+  c.eval.suite = ev["suite"];
+  c.eval.data = ev["data"];
+  c.eval.every_steps = ev["every_steps"];
+  c.eval.metric = ev["metric"];
+  c.eval.mode = ev["mode"];
+  c.eval.limit = ev["limit"];
+  c.eval.batch_size = ev["batch_size"];
+  c.eval.muse_corpus = ev["muse_corpus"];
+  c.eval.retrain_model = ev["retrain_model"];
+  require(c.eval.every_steps >= 0, "eval.every_steps", "must be >= 0");
+  require(c.eval.every_steps == 0 || !c.eval.suite.empty(), "eval.suite", "required when eval.every_steps > 0 (wmdp, mmlu or muse)");
+  require(c.eval.mode == "max" || c.eval.mode == "min", "eval.mode", "must be max or min");
+  require(c.eval.metric.empty() || c.eval.every_steps > 0, "eval.metric", "needs eval.every_steps > 0");
   if (task == TaskKind::finetune) {
     require(c.loss.forget_none, "loss.forget", "finetune trains NLL only: set it to none");
     require(c.loss.retain == losses::RetainLoss::nll, "loss.retain", "finetune trains NLL only: set it to nll");

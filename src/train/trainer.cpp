@@ -10,7 +10,9 @@
 #include <iostream>
 
 #include "lethe/core/runtime.h"
+#include "lethe/eval/suite.h"
 #include "lethe/model/checkpoint.h"
+#include "lethe/model/tokenizer_loader.h"
 #include "lethe/train/recipe.h"
 #include "lethe/train/trainer_state.h"
 
@@ -73,6 +75,64 @@ struct Saver {
   }
 };
 
+// Evaluation during training: runs the suite, logs the metrics, keeps <output>/best by the chosen
+// metric. The best value survives a resume through <output>/best/eval.json.
+class TrainingEvaluator {
+ public:
+  TrainingEvaluator(const TrainConfig& cfg, const std::string& tokenizer_path)
+      : cfg_(cfg.eval), best_dir_(join_path(cfg.output_dir, "best")), tok_(load_tokenizer(tokenizer_path)) {
+    eval::SuiteOptions so;
+    so.data = cfg_.data;
+    so.limit = cfg_.limit;
+    so.batch_size = cfg_.batch_size;
+    so.muse_corpus = cfg_.muse_corpus;
+    so.retrain_model = cfg_.retrain_model;
+    suite_ = eval::make_suite(cfg_.suite, so);
+    const std::string record = join_path(best_dir_, "eval.json");
+    if (file_exists(record)) best_ = read_json_file(record).value("value", best_);
+  }
+
+  bool due(int64_t step, int64_t last) const { return step % cfg_.every_steps == 0 || step == last; }
+
+  // Returns true when this evaluation is the best so far (the caller then saves best/).
+  bool run(CausalLM& model, int64_t step, std::ofstream& log, bool quiet) {
+    torch::NoGradGuard ng;
+    auto metrics = suite_->run_metrics(model, tok_);
+    log << json{{"step", step}, {"eval", metrics}}.dump() << "\n" << std::flush;
+    if (!quiet) {
+      std::cerr << "eval at step " << step << ":";
+      for (const auto& [k, v] : metrics) std::cerr << " " << k << " " << v;
+      std::cerr << "\n";
+    }
+    if (cfg_.metric.empty()) return false;
+    auto it = metrics.find(cfg_.metric);
+    if (it == metrics.end()) {
+      std::string known;
+      for (const auto& [k, v] : metrics) known += (known.empty() ? "" : ", ") + k;
+      throw ConfigError("eval.metric: the " + cfg_.suite + " suite has no metric '" + cfg_.metric + "' (it has: " + known + ")");
+    }
+    const double v = it->second;
+    const bool better = std::isnan(best_) ? !std::isnan(v) : (cfg_.mode == "max" ? v > best_ : v < best_);
+    if (better) {
+      best_ = v;
+      last_ = json{{"step", step}, {"metric", cfg_.metric}, {"mode", cfg_.mode}, {"value", v}, {"metrics", metrics}};
+    }
+    return better;
+  }
+
+  // After best/ was saved: the record of why.
+  void write_record() const { write_json_file(join_path(best_dir_, "eval.json"), last_); }
+  const std::string& best_dir() const { return best_dir_; }
+
+ private:
+  EvalConfig cfg_;
+  std::string best_dir_;
+  Tokenizer tok_;
+  std::unique_ptr<eval::EvalSuite> suite_;
+  double best_ = std::nan("");
+  json last_;
+};
+
 }  // namespace
 
 int64_t total_steps(const TrainConfig& cfg, int64_t bpe) {
@@ -128,6 +188,10 @@ TrainResult run_training(const TrainConfig& cfg, BatchProvider& data, const RunO
                         " steps, this configuration has " + std::to_string(N));
   }
   Saver saver{cfg, model, tokenizer_dir, config_yaml};
+  std::unique_ptr<TrainingEvaluator> evaluator;
+  if (cfg.eval.every_steps > 0)
+    evaluator = std::make_unique<TrainingEvaluator>(
+        cfg, !tokenizer_dir.empty() ? tokenizer_dir : (cfg.tokenizer_path.empty() ? cfg.model_path : cfg.tokenizer_path));
   std::ofstream log(join_path(cfg.output_dir, "log.jsonl"), std::ios::app);
   const bool tty = isatty(fileno(stderr));
   const auto t0 = Clock::now();
@@ -181,6 +245,11 @@ TrainResult run_training(const TrainConfig& cfg, BatchProvider& data, const RunO
              " tok/s ETA " + hms(eta);
       if (tty) std::cerr << "\r" << msg << "\033[K" << (st.step == N ? "\n" : "") << std::flush;
       else std::cerr << msg << "\n";
+    }
+
+    if (evaluator && evaluator->due(st.step, N) && evaluator->run(model, st.step, log, opts.quiet)) {
+      saver.save(evaluator->best_dir(), st, *opt);
+      evaluator->write_record();
     }
 
     const bool epoch_end = st.step % S == 0;

@@ -43,6 +43,12 @@ struct LossConfig {
   RmuConfig rmu;
 };
 
+// Evaluation during training: a suite run every N steps, optionally keeping the best checkpoint.
+struct EvalConfig {
+  std::string suite, data, metric, mode = "max", muse_corpus = "books", retrain_model;
+  int64_t every_steps = 0, limit = 0, batch_size = 8;
+};
+
 struct TrainConfig {
   TaskKind task = TaskKind::unlearn;
   std::string model_path, tokenizer_path;
@@ -69,6 +75,7 @@ struct TrainConfig {
   int64_t save_every_steps = 0;       // 0 = never (the final model is always saved)
   bool save_each_epoch = false;
   std::string save_dtype;             // "" = the model's dtype; float32 | bfloat16
+  EvalConfig eval;
   json resolved;                      // the whole tree
 
   // Validates and converts a resolved tree; ConfigError names the key.
