@@ -1,10 +1,10 @@
 #include "lethe/train/corpus_batches.h"
 
-#include <algorithm>
-#include <numeric>
 
 #include "lethe/core/error.h"
+#include "lethe/data/batch.h"
 #include "lethe/data/corpus.h"
+#include "lethe/data/pairing.h"
 
 namespace lethe::train {
 namespace {
@@ -60,46 +60,30 @@ CorpusBatches::CorpusBatches(std::vector<data::Example> primary, std::vector<dat
 }
 
 void CorpusBatches::init_pairing(bool cyclic) {
-  partner_.resize(primary_.size());
+  order_ = data::DataOrder(int64_t(primary_.size()), shuffle_, seed_);
+  partner_.clear();
   if (retain_.empty()) return;
-  std::mt19937_64 rng(seed_ ^ 0x5eedULL);
-  for (size_t i = 0; i < primary_.size(); ++i)
-    partner_[i] = cyclic ? int64_t(i % retain_.size()) : int64_t(rng() % retain_.size());
+  partner_ = data::pair_indices(int64_t(primary_.size()), int64_t(retain_.size()),
+                                cyclic ? data::PairingMode::modulo : data::PairingMode::random, seed_);
 }
 
-int64_t CorpusBatches::batches_per_epoch() { return (int64_t(primary_.size()) + batch_size_ - 1) / batch_size_; }
+int64_t CorpusBatches::batches_per_epoch() { return order_.num_batches(batch_size_); }
 
 StepBatch CorpusBatches::collate(const std::vector<data::Example>& src, const std::vector<int64_t>& idx) const {
-  size_t T = 0;
-  for (auto i : idx) T = std::max(T, src[i].size());
-  const int64_t B = int64_t(idx.size());
-  auto ids = torch::full({B, int64_t(T)}, pad_id_, torch::kInt64);
-  auto mask = torch::zeros({B, int64_t(T)}, torch::kInt64);
-  auto labels = torch::full({B, int64_t(T)}, int64_t(data::kIgnoreLabel), torch::kInt64);
-  auto a = ids.accessor<int64_t, 2>(), m = mask.accessor<int64_t, 2>(), l = labels.accessor<int64_t, 2>();
-  for (int64_t b = 0; b < B; ++b) {
-    const auto& e = src[idx[b]];
-    for (size_t t = 0; t < e.size(); ++t) {
-      a[b][t] = e.input_ids[t];
-      m[b][t] = e.attention_mask[t];
-      l[b][t] = e.labels[t];
-    }
-  }
-  return StepBatch{ids, mask, labels, idx};
+  std::vector<const data::Example*> rows;
+  for (auto i : idx) rows.push_back(&src[size_t(i)]);
+  auto b = data::collate(rows, pad_id_);
+  return StepBatch{b.input_ids, b.attention_mask, b.labels, idx};
 }
 
 std::pair<StepBatch, StepBatch> CorpusBatches::batch(int64_t epoch, int64_t index) {
-  std::vector<int64_t> order(primary_.size());
-  std::iota(order.begin(), order.end(), 0);
-  if (shuffle_) std::shuffle(order.begin(), order.end(), std::mt19937_64(seed_ + uint64_t(epoch)));
-  const int64_t lo = index * batch_size_, hi = std::min<int64_t>(lo + batch_size_, int64_t(order.size()));
-  if (lo >= hi) throw ConfigError("batch index " + std::to_string(index) + " past the end of the epoch");
-  std::vector<int64_t> idx(order.begin() + lo, order.begin() + hi);
+  if (index >= batches_per_epoch()) throw ConfigError("batch index " + std::to_string(index) + " past the end of the epoch");
+  const auto idx = order_.batch_indices(epoch, index, batch_size_);
   StepBatch first = collate(primary_, idx), second;
   if (!has_forget_) return {StepBatch{}, first};
   if (!retain_.empty()) {
     std::vector<int64_t> r;
-    for (auto i : idx) r.push_back(partner_[i]);
+    for (auto i : idx) r.push_back(partner_[size_t(i)]);
     second = collate(retain_, r);
   }
   return {first, second};

@@ -1,16 +1,12 @@
-// The trainer's BatchProvider over text corpora, from a recipe's data section. Reading and
-// cutting come from the data area (read_corpus, cut_corpus). Pairing, ordering and collation
-// are a minimal adapter here until the data area's UnlearnDataset / DataOrder / collate land:
-//   order:   epoch e visits the primary examples in a permutation drawn from mt19937_64(seed + e)
-//            (identity when data.shuffle is false); micro-batch i = examples [i*B, i*B + B)
-//            (a short last batch is kept).
-//   pairing: random = retain example drawn once per forget example from mt19937_64(seed ^ 0x5eed),
-//            fixed for the whole run; cyclic = forget i with retain i mod |retain|.
-//   collate: right-pad to the longest example of the micro-batch (pad id, mask 0, label -100).
+// The trainer's BatchProvider over text corpora, from a recipe's data section, built from the data
+// area: read_corpus / cut_corpus, data::DataOrder (epoch e's order is a seeded SplitMix64
+// permutation, identity when data.shuffle is false; micro-batch i = positions [i*B, i*B + B), a short
+// last batch kept), data::pair_indices (random: a seeded retain partner per forget example, fixed for
+// the run; cyclic: i mod |retain|) and data::collate (right-pad to the longest row: pad id, mask 0,
+// label -100).
 #pragma once
-#include <random>
-
 #include "lethe/data/examples.h"
+#include "lethe/data/order.h"
 #include "lethe/tokenizer/tokenizer.h"
 #include "lethe/train/trainer.h"
 
@@ -38,6 +34,7 @@ class CorpusBatches : public BatchProvider {
   uint64_t seed_ = 0;
   bool shuffle_ = true;
   int64_t pad_id_ = 0;
+  data::DataOrder order_;
   std::vector<int64_t> partner_;  // retain index of each primary example
 };
 
