@@ -1,5 +1,8 @@
 #include "lethe/train/optimizer.h"
 
+#include <sstream>
+#include <type_traits>
+
 #include <ATen/Parallel.h>
 
 #include <cmath>
@@ -41,6 +44,21 @@ double clip_grad_norm_reference(const std::vector<torch::Tensor>& params, double
 }
 
 namespace {
+
+// torch::optim keys its per-parameter state by the TensorImpl: libtorch 1.x by the string of its
+// address (c10::guts::to_string, i.e. ostream <<), 2.x by the pointer itself.
+using OptimStateKey = std::decay_t<decltype(std::declval<torch::optim::AdamW&>().state())>::key_type;
+template <typename Key = OptimStateKey>  // a template, so the branch not taken is never compiled
+Key state_key(const torch::Tensor& p) {
+  if constexpr (std::is_pointer_v<Key>) {
+    return p.unsafeGetTensorImpl();
+  } else {
+    std::ostringstream o;
+    o << p.unsafeGetTensorImpl();
+    return o.str();
+  }
+}
+
 
 constexpr int64_t kGrain = 1 << 15;
 
@@ -258,7 +276,7 @@ class TorchAdamW : public Optimizer {
       s->step(step_);
       s->exp_avg(st.at("exp_avg/" + name).clone());
       s->exp_avg_sq(st.at("exp_avg_sq/" + name).clone());
-      adamw_->state()[c10::guts::to_string(p.unsafeGetTensorImpl())] = std::move(s);
+      adamw_->state()[state_key(p)] = std::move(s);
     }
   }
 
@@ -269,7 +287,7 @@ class TorchAdamW : public Optimizer {
     return v;
   }
   torch::optim::AdamWParamState* param_state(const torch::Tensor& p) const {
-    auto it = adamw_->state().find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+    auto it = adamw_->state().find(state_key(p));
     if (it == adamw_->state().end()) return nullptr;
     return static_cast<torch::optim::AdamWParamState*>(it->second.get());
   }
