@@ -8,8 +8,8 @@ References (transformers 4.44.2, float32, eager attention):
   * HF-gguf: transformers' own GGUF loader (load_gguf_checkpoint: config, names, q/k
     un-permutation) on the same GGUF file, loaded into AutoModelForCausalLM.from_config (what
     from_pretrained(dir, gguf_file=...) does, which in 4.44.2 also demands accelerate), with
-    tie_word_embeddings set from the absence of output.weight (4.44.2 leaves it False). 4.44.2 cannot dequantize Q4_1, so,
-    as tools/make_gguf_fixtures.py does, gguf-py's dequantize fills in for the types it lacks.
+    tie_word_embeddings set from the absence of output.weight (4.44.2 leaves it False). 4.44.2 cannot dequantize Q4_1, so
+    gguf-py's dequantize fills in for the types it lacks (tools/gguf_dequant.py).
     This reference does not depend on Lethe at all.
   * HF-dir: AutoModelForCausalLM / AutoTokenizer.from_pretrained on the directory that
     `lethe convert` wrote (checks that the conversion loads in transformers).
@@ -32,14 +32,15 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import torch
 from safetensors.torch import load_file
 
 import transformers.modeling_gguf_pytorch_utils as mg
-from gguf import GGMLQuantizationType as T
-from gguf.quants import dequantize
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+import gguf_dequant
+
+gguf_dequant.install()  # gguf-py's dequantize for the types transformers 4.44.2 lacks (Q4_1)
 
 NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CANDIDATES = [os.path.expanduser("~/.cache/lethe/models/" + NAME),
@@ -54,19 +55,6 @@ PROMPTS = [
 MAX_NEW = 32
 LOGIT_TOL = 1e-3     # float32 vs float32, different kernels and summation orders; logits are O(10)
 GOLDEN_TOPK = 8
-
-_orig_load = mg.load_dequant_gguf_tensor
-
-
-def _load_dequant(shape, ggml_type, data, n_bytes):
-    try:
-        return _orig_load(shape=shape, ggml_type=ggml_type, data=data, n_bytes=n_bytes)
-    except NotImplementedError:
-        return dequantize(np.asarray(data), T(ggml_type)).reshape(shape[::-1])
-
-
-mg.load_dequant_gguf_tensor = _load_dequant
-
 
 def run(cmd, **kw):
     r = subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)

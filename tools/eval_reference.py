@@ -355,7 +355,8 @@ SMOL_VERBMEM = [
 def make_smollm2(out, gguf_path):
     torch.set_num_threads(int(os.environ.get("LETHE_THREADS", "2")))  # the same 2 threads Lethe uses here
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import make_gguf_fixtures  # noqa: F401  (patches transformers' GGUF dequantizer for Q4_1)
+    import gguf_dequant
+    gguf_dequant.install()  # transformers' GGUF loader lacks Q4_1
     from transformers import AutoTokenizer
     data = os.path.join(out, "data")
     bio = [(q, c, a) for q, c, a in SMOL_MC]

