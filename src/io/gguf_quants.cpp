@@ -60,33 +60,25 @@ void deq_q4_1(const uint8_t* x, float* y) {
     y[j + QK / 2] = float(qs[j] >> 4) * d + m;
   }
 }
-// Q5_0: d @0, qh u32 @2, qs[16] @6; 5th bit of element j is bit j of qh;
-// y[j] = ((qs[j]&0xF | bit_j<<4) - 16)*d, y[j+16] = ((qs[j]>>4 | bit_{j+16}<<4) - 16)*d.
-void deq_q5_0(const uint8_t* x, float* y) {
-  const float d = h2f(x);
+// Q5_0: d @0, qh u32 @2, qs[16] @6; y = (q - 16)*d.
+// Q5_1: d @0, m @2, qh u32 @4, qs[16] @8; y = q*d + m.
+// 5-bit q of element j < 16: low nibble of qs[j] with bit j of qh as 5th bit; of element j+16:
+// high nibble of qs[j] with bit j+16 of qh.
+template <bool kQ5_1>
+void deq_q5(const uint8_t* x, float* y) {
+  const int head = kQ5_1 ? 4 : 2;  // d, and m for Q5_1
+  const float d = h2f(x), m = kQ5_1 ? h2f(x + 2) : 0.0f;
   uint32_t qh;
-  std::memcpy(&qh, x + 2, 4);
-  const uint8_t* qs = x + 6;
+  std::memcpy(&qh, x + head, 4);
+  const uint8_t* qs = x + head + 4;
+  auto value = [&](int q) { return kQ5_1 ? float(q) * d + m : float(q - 16) * d; };
   for (int j = 0; j < QK / 2; ++j) {
-    const int xh0 = ((qh >> j) << 4) & 0x10;
-    const int xh1 = (qh >> (j + 12)) & 0x10;
-    y[j] = float(int((qs[j] & 0x0F) | xh0) - 16) * d;
-    y[j + QK / 2] = float(int((qs[j] >> 4) | xh1) - 16) * d;
+    y[j] = value((qs[j] & 0x0F) | (((qh >> j) << 4) & 0x10));
+    y[j + QK / 2] = value((qs[j] >> 4) | ((qh >> (j + 12)) & 0x10));
   }
 }
-// Q5_1: d @0, m @2, qh @4, qs[16] @8; as Q5_0 without -16 and with + m.
-void deq_q5_1(const uint8_t* x, float* y) {
-  const float d = h2f(x), m = h2f(x + 2);
-  uint32_t qh;
-  std::memcpy(&qh, x + 4, 4);
-  const uint8_t* qs = x + 8;
-  for (int j = 0; j < QK / 2; ++j) {
-    const int xh0 = ((qh >> j) << 4) & 0x10;
-    const int xh1 = (qh >> (j + 12)) & 0x10;
-    y[j] = float((qs[j] & 0x0F) | xh0) * d + m;
-    y[j + QK / 2] = float((qs[j] >> 4) | xh1) * d + m;
-  }
-}
+void deq_q5_0(const uint8_t* x, float* y) { deq_q5<false>(x, y); }
+void deq_q5_1(const uint8_t* x, float* y) { deq_q5<true>(x, y); }
 
 // --- 256-element K-quant super-blocks ------------------------------------------------------------
 // Q2_K: scales[16] @0 (lo nibble scale, hi nibble min), qs[64] @16, d @80, dmin @82.
@@ -135,40 +127,41 @@ inline void scale_min_k4(int s, const uint8_t* q, int& sc, int& mn) {
     mn = (q[s + 4] >> 4) | ((q[s] >> 6) << 4);
   }
 }
-// Q4_K: d @0, dmin @2, scales[12] @4, qs[128] @16. Chunk c (64 elements) uses q = qs + 32c:
-// y[64c+l] = (d*sc(2c))*(q[l]&0xF) - dmin*mn(2c); y[64c+32+l] = (d*sc(2c+1))*(q[l]>>4) - dmin*mn(2c+1).
-void deq_q4_k(const uint8_t* x, float* y) {
+// Multipliers of chunk c (0..3, 64 elements) of a Q4_K/Q5_K super-block, whose common head is
+// d fp16 @0, dmin fp16 @2, scales[12] @4: its low-nibble half (sub-block 2c) is y = d1*q - m1,
+// its high-nibble half (sub-block 2c+1) y = d2*q - m2, with d1 = d*sc(2c), m1 = dmin*mn(2c), ...
+struct ChunkScales {
+  float d1, m1, d2, m2;
+};
+inline ChunkScales k4_chunk_scales(const uint8_t* x, int c) {
   const float d = h2f(x), dmin = h2f(x + 2);
-  const uint8_t* scales = x + 4;
+  int sc1, mn1, sc2, mn2;
+  scale_min_k4(2 * c, x + 4, sc1, mn1);
+  scale_min_k4(2 * c + 1, x + 4, sc2, mn2);
+  return {d * float(sc1), dmin * float(mn1), d * float(sc2), dmin * float(mn2)};
+}
+// Q4_K: d @0, dmin @2, scales[12] @4, qs[128] @16. Chunk c (64 elements) uses q = qs + 32c:
+// y[64c+l] = d1*(q[l]&0xF) - m1; y[64c+32+l] = d2*(q[l]>>4) - m2 (k4_chunk_scales).
+void deq_q4_k(const uint8_t* x, float* y) {
   const uint8_t* qs = x + 16;
   for (int c = 0; c < 4; ++c) {
-    int sc, mn;
-    scale_min_k4(2 * c, scales, sc, mn);
-    const float d1 = d * float(sc), m1 = dmin * float(mn);
-    scale_min_k4(2 * c + 1, scales, sc, mn);
-    const float d2 = d * float(sc), m2 = dmin * float(mn);
+    const ChunkScales s = k4_chunk_scales(x, c);
     const uint8_t* q = qs + 32 * c;
-    for (int l = 0; l < 32; ++l) y[64 * c + l] = d1 * float(q[l] & 0x0F) - m1;
-    for (int l = 0; l < 32; ++l) y[64 * c + 32 + l] = d2 * float(q[l] >> 4) - m2;
+    for (int l = 0; l < 32; ++l) y[64 * c + l] = s.d1 * float(q[l] & 0x0F) - s.m1;
+    for (int l = 0; l < 32; ++l) y[64 * c + 32 + l] = s.d2 * float(q[l] >> 4) - s.m2;
   }
 }
 // Q5_K: d @0, dmin @2, scales[12] @4, qh[32] @16, qs[128] @48. As Q4_K, plus 16 when bit
 // (e/32) of qh[l] is set (low-nibble half of chunk c uses bit 2c, high-nibble half bit 2c+1).
 void deq_q5_k(const uint8_t* x, float* y) {
-  const float d = h2f(x), dmin = h2f(x + 2);
-  const uint8_t* scales = x + 4;
   const uint8_t* qh = x + 16;
   const uint8_t* qs = x + 48;
   for (int c = 0; c < 4; ++c) {
-    int sc, mn;
-    scale_min_k4(2 * c, scales, sc, mn);
-    const float d1 = d * float(sc), m1 = dmin * float(mn);
-    scale_min_k4(2 * c + 1, scales, sc, mn);
-    const float d2 = d * float(sc), m2 = dmin * float(mn);
+    const ChunkScales s = k4_chunk_scales(x, c);
     const uint8_t* q = qs + 32 * c;
     const uint8_t u1 = uint8_t(1u << (2 * c)), u2 = uint8_t(2u << (2 * c));
-    for (int l = 0; l < 32; ++l) y[64 * c + l] = d1 * float((q[l] & 0x0F) + ((qh[l] & u1) ? 16 : 0)) - m1;
-    for (int l = 0; l < 32; ++l) y[64 * c + 32 + l] = d2 * float((q[l] >> 4) + ((qh[l] & u2) ? 16 : 0)) - m2;
+    for (int l = 0; l < 32; ++l) y[64 * c + l] = s.d1 * float((q[l] & 0x0F) + ((qh[l] & u1) ? 16 : 0)) - s.m1;
+    for (int l = 0; l < 32; ++l) y[64 * c + 32 + l] = s.d2 * float((q[l] >> 4) + ((qh[l] & u2) ? 16 : 0)) - s.m2;
   }
 }
 // Q6_K: ql[128] @0, qh[64] @128, scales int8[16] @192, d @208. Half n (128 elements) uses
