@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "lethe/io/safetensors.h"
 #include "lethe/model/checkpoint.h"
+#include "lethe/model/generate.h"
 
 namespace lethe::cli {
 namespace {
@@ -19,19 +20,11 @@ void run_forward(const ForwardArgs& a) {
   lo.dtype = parse_dtype(a.dtype);
   auto lm = load_model(a.model, lo);
   auto seqs = parse_id_lists(a.ids);
-  int64_t T = 0;
-  for (const auto& s : seqs) T = std::max<int64_t>(T, s.size());
-  const int64_t B = seqs.size();
-  const int64_t pad = lm.config.pad_token_id.value_or(0);
-  auto ids = torch::full({B, T}, pad, torch::kInt64);
-  auto mask = torch::zeros({B, T}, torch::kInt64);
-  for (int64_t b = 0; b < B; ++b) {
-    const int64_t n = seqs[b].size();
-    for (const auto id : seqs[b])
+  for (const auto& s : seqs)
+    for (const auto id : s)
       if (id < 0 || id >= lm.config.vocab_size) throw ConfigError("token id " + std::to_string(id) + " outside the vocabulary");
-    ids[b].narrow(0, T - n, n).copy_(torch::tensor(seqs[b], torch::kInt64));
-    mask[b].narrow(0, T - n, n).fill_(1);
-  }
+  auto [ids, mask] = left_pad(seqs, lm.config.pad_token_id.value_or(0));
+  const int64_t B = ids.size(0), T = ids.size(1);
   auto pos = default_position_ids(mask, B, T, 0, torch::kCPU);
   torch::InferenceMode guard;
   ForwardInput in{ids, mask, pos, nullptr};

@@ -35,33 +35,42 @@ torch::Tensor sample_next(torch::Tensor logits, const GenerationConfig& cfg, at:
 
 }  // namespace
 
+LeftPadded left_pad(const std::vector<std::vector<int64_t>>& seqs, int64_t pad_id) {
+  if (seqs.empty()) throw ConfigError("left_pad: no token id lists");
+  const int64_t B = static_cast<int64_t>(seqs.size());
+  int64_t T = 0;
+  for (int64_t b = 0; b < B; ++b) {
+    if (seqs[b].empty())
+      throw ConfigError("left_pad: token id list " + std::to_string(b) + " (of " + std::to_string(B) + ") is empty");
+    T = std::max<int64_t>(T, static_cast<int64_t>(seqs[b].size()));
+  }
+  LeftPadded out{torch::full({B, T}, pad_id, torch::kInt64), torch::zeros({B, T}, torch::kInt64)};
+  int64_t* ids = out.input_ids.data_ptr<int64_t>();
+  int64_t* mask = out.attention_mask.data_ptr<int64_t>();
+  for (int64_t b = 0; b < B; ++b) {
+    const int64_t start = b * T + T - static_cast<int64_t>(seqs[b].size());
+    std::copy(seqs[b].begin(), seqs[b].end(), ids + start);
+    std::fill(mask + start, mask + (b + 1) * T, int64_t{1});
+  }
+  return out;
+}
+
 std::vector<GeneratedSequence> generate(CausalLM& model, const std::vector<std::vector<int64_t>>& prompts,
                                         const GenerationConfig& cfg, const DecodeFn& decode) {
   if (prompts.empty()) return {};
   if (!cfg.stop_strings.empty() && !decode) throw ConfigError("stop strings need a tokenizer to decode with");
   if (cfg.do_sample && cfg.temperature <= 0) throw ConfigError("temperature must be > 0 when sampling");
   if (cfg.top_p <= 0 || cfg.top_p > 1) throw ConfigError("top_p must be in (0, 1]");
-  const int64_t B = static_cast<int64_t>(prompts.size());
-  int64_t P = 0;
-  for (const auto& p : prompts) {
+  for (const auto& p : prompts)
     if (p.empty()) throw ConfigError("cannot generate from an empty prompt");
-    P = std::max<int64_t>(P, static_cast<int64_t>(p.size()));
-  }
   const int64_t N = std::max<int64_t>(cfg.max_new_tokens, 0);
   const auto device = model->device();
 
   // Left-padded prompt batch and the attention mask for prompt + everything generated.
-  auto ids = torch::full({B, P}, cfg.pad_token_id, torch::kInt64);
-  auto mask = torch::zeros({B, P + N}, torch::kInt64);
-  for (int64_t b = 0; b < B; ++b) {
-    const int64_t n = static_cast<int64_t>(prompts[b].size());
-    auto row = torch::tensor(prompts[b], torch::kInt64);
-    ids[b].narrow(0, P - n, n).copy_(row);
-    mask[b].narrow(0, P - n, n).fill_(1);
-  }
-  mask.narrow(1, P, N).fill_(1);
-  ids = ids.to(device);
-  mask = mask.to(device);
+  auto padded = left_pad(prompts, cfg.pad_token_id);
+  const int64_t B = padded.input_ids.size(0), P = padded.input_ids.size(1);
+  auto ids = padded.input_ids.to(device);
+  auto mask = torch::cat({padded.attention_mask, torch::ones({B, N}, torch::kInt64)}, 1).to(device);
 
   torch::InferenceMode guard;
   KvCache cache(model->config(), B, P + N, model->dtype(), device);

@@ -30,6 +30,16 @@ struct GeneratedSequence {
 
 using DecodeFn = std::function<std::string(const std::vector<int64_t>&)>;
 
+// A batch of token-id lists, left-padded to the longest: both [B,T] int64 on the CPU.
+struct LeftPadded {
+  torch::Tensor input_ids;       // row b: (T - n_b) x pad_id, then the n_b ids of list b
+  torch::Tensor attention_mask;  // 0 over the padding, 1 over the ids
+};
+
+// Left-pads `seqs` (as `generate` batches its prompts and `lethe forward` its --ids). Throws
+// ConfigError when `seqs` is empty or any list in it is empty.
+LeftPadded left_pad(const std::vector<std::vector<int64_t>>& seqs, int64_t pad_id);
+
 // prompts: token ids per sequence (each non-empty). `decode` turns new tokens into text for the
 // stop-string check (required iff stop_strings is non-empty).
 std::vector<GeneratedSequence> generate(CausalLM& model, const std::vector<std::vector<int64_t>>& prompts,
