@@ -6,7 +6,7 @@
 
 namespace lethe::data {
 
-Batch collate(const std::vector<const Example*>& examples, int64_t pad_id) {
+Batch collate(const std::vector<const Example*>& examples, int64_t pad_id, PadSide side) {
   if (examples.empty()) throw ShapeError("collate: no examples");
   size_t T = 0;
   for (size_t b = 0; b < examples.size(); ++b) {
@@ -30,9 +30,10 @@ Batch collate(const std::vector<const Example*>& examples, int64_t pad_id) {
   int64_t* msk = out.attention_mask.data_ptr<int64_t>();
   for (int64_t b = 0; b < B; ++b) {
     const Example& e = *examples[b];
-    std::copy(e.input_ids.begin(), e.input_ids.end(), ids + b * T);
-    std::copy(e.labels.begin(), e.labels.end(), lab + b * T);
-    std::copy(e.attention_mask.begin(), e.attention_mask.end(), msk + b * T);
+    const size_t at = b * T + (side == PadSide::left ? T - e.size() : 0);  // first token's slot
+    std::copy(e.input_ids.begin(), e.input_ids.end(), ids + at);
+    std::copy(e.labels.begin(), e.labels.end(), lab + at);
+    std::copy(e.attention_mask.begin(), e.attention_mask.end(), msk + at);
   }
   return out;
 }

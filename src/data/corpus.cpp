@@ -62,7 +62,8 @@ CorpusFormat parse_corpus_format(const std::string& value, const std::string& ke
   if (value == "jsonl") return CorpusFormat::jsonl;
   if (value == "json") return CorpusFormat::json;
   if (value == "txt" || value == "text") return CorpusFormat::txt;
-  throw ConfigError(key + ": unknown corpus format '" + value + "' (expected auto | jsonl | json | txt)");
+  if (value == "lines") return CorpusFormat::lines;
+  throw ConfigError(key + ": unknown corpus format '" + value + "' (expected auto | jsonl | json | txt | lines)");
 }
 
 const char* to_string(CorpusFormat format) {
@@ -71,6 +72,7 @@ const char* to_string(CorpusFormat format) {
     case CorpusFormat::jsonl: return "jsonl";
     case CorpusFormat::json: return "json";
     case CorpusFormat::txt: return "txt";
+    case CorpusFormat::lines: return "lines";
   }
   return "?";
 }
@@ -157,6 +159,27 @@ std::vector<std::string> parse_text_corpus(const std::string& content, bool spli
   return docs;
 }
 
+std::vector<std::string> parse_lines_corpus(const std::string& content) {
+  std::vector<std::string> docs;
+  size_t pos = content_start(content);
+  while (pos < content.size()) {
+    size_t end = content.find('\n', pos);
+    const bool newline = end != std::string::npos;
+    if (!newline) end = content.size();
+    size_t hi = end;
+    if (newline && hi > pos && content[hi - 1] == '\r') --hi;  // "\r\n" reads as "\n"
+    docs.push_back(content.substr(pos, hi - pos) + (newline ? "\n" : ""));
+    pos = end + 1;
+  }
+  return docs;
+}
+
+int64_t utf8_length(const std::string& s) {
+  int64_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
 std::vector<std::string> read_corpus(const std::string& path, const std::string& field) {
   CorpusOptions o;
   o.field = field;
@@ -168,11 +191,18 @@ std::vector<std::string> read_corpus(const std::string& path, const CorpusOption
   const std::string content = read_text_file(path);
   CorpusFormat f = options.format;
   if (f == CorpusFormat::auto_detect) f = detect_corpus_format(path, content);
+  std::vector<std::string> docs;
   switch (f) {
-    case CorpusFormat::jsonl: return parse_jsonl_corpus(content, options.field, path);
-    case CorpusFormat::json: return parse_json_corpus(content, options.field, path);
-    default: return parse_text_corpus(content, options.split_blank_lines);
+    case CorpusFormat::jsonl: docs = parse_jsonl_corpus(content, options.field, path); break;
+    case CorpusFormat::json: docs = parse_json_corpus(content, options.field, path); break;
+    case CorpusFormat::lines: docs = parse_lines_corpus(content); break;
+    default: docs = parse_text_corpus(content, options.split_blank_lines); break;
   }
+  if (options.min_chars > 0)
+    docs.erase(std::remove_if(docs.begin(), docs.end(),
+                              [&](const std::string& d) { return utf8_length(d) < options.min_chars; }),
+               docs.end());
+  return docs;
 }
 
 }  // namespace lethe::data

@@ -1,6 +1,7 @@
 #include "lethe/data/dataset.h"
 
 #include "lethe/core/error.h"
+#include "lethe/data/random.h"
 
 namespace lethe::data {
 namespace {
@@ -33,9 +34,37 @@ void check_order(const DataOrder& order, int64_t n, const char* what) {
 }  // namespace
 
 UnlearnDataset::UnlearnDataset(std::vector<Example> forget_, std::vector<Example> retain_, PairingMode mode,
-                               uint64_t seed, int64_t pad_id_)
-    : forget(std::move(forget_)), retain(std::move(retain_)), pad_id(pad_id_) {
-  pairing = pair_indices(static_cast<int64_t>(forget.size()), static_cast<int64_t>(retain.size()), mode, seed);
+                               uint64_t seed, int64_t pad_id_, std::vector<int64_t> topics_, ForgetMix mix,
+                               PadSide side)
+    : forget(std::move(forget_)), retain(std::move(retain_)), topics(std::move(topics_)), pad_id(pad_id_),
+      pad_side(side) {
+  if (!topics.empty() && topics.size() != forget.size())
+    throw ConfigError("unlearn dataset: " + std::to_string(topics.size()) + " topics for " +
+                      std::to_string(forget.size()) + " forget examples");
+  const auto sizes = topic_sizes();  // validates the blocks
+  const auto n_retain = static_cast<int64_t>(retain.size());
+  if (mix == ForgetMix::concat) {
+    pairing = pair_indices(size(), n_retain, mode, seed);
+    return;
+  }
+  for (size_t t = 0; t < sizes.size(); ++t) {
+    auto part = pair_indices(sizes[t], n_retain, mode, derive_seed(seed, t));
+    pairing.insert(pairing.end(), part.begin(), part.end());
+  }
+}
+
+std::vector<int64_t> UnlearnDataset::topic_sizes() const {
+  if (topics.empty()) return {size()};
+  std::vector<int64_t> sizes;
+  for (size_t i = 0; i < topics.size(); ++i) {
+    const int64_t t = topics[i];
+    if (t < 0 || (i > 0 && t < topics[i - 1]))
+      throw ConfigError("unlearn dataset: forget example " + std::to_string(i) + " has topic " + std::to_string(t) +
+                        "; topics must be contiguous blocks 0, 1, ... in order");
+    if (static_cast<int64_t>(sizes.size()) <= t) sizes.resize(t + 1, 0);
+    ++sizes[t];
+  }
+  return sizes;
 }
 
 int64_t UnlearnDataset::num_steps_per_epoch(int64_t batch_size, bool drop_last) const {
@@ -43,8 +72,10 @@ int64_t UnlearnDataset::num_steps_per_epoch(int64_t batch_size, bool drop_last) 
 }
 
 std::pair<Batch, Batch> UnlearnDataset::get(const std::vector<int64_t>& forget_indices) const {
-  Batch f = collate(pick(forget, forget_indices, "forget set"), pad_id);
+  Batch f = collate(pick(forget, forget_indices, "forget set"), pad_id, pad_side);
   f.indices = forget_indices;
+  f.topics.reserve(forget_indices.size());
+  for (int64_t i : forget_indices) f.topics.push_back(topics.empty() ? 0 : topics[i]);  // range-checked by pick
   Batch r;
   if (has_retain()) {
     if (pairing.size() != forget.size())
@@ -53,7 +84,7 @@ std::pair<Batch, Batch> UnlearnDataset::get(const std::vector<int64_t>& forget_i
     std::vector<int64_t> ri;
     ri.reserve(forget_indices.size());
     for (int64_t i : forget_indices) ri.push_back(pairing[i]);  // indices already range-checked
-    r = collate(pick(retain, ri, "retain set"), pad_id);
+    r = collate(pick(retain, ri, "retain set"), pad_id, pad_side);
     r.indices = std::move(ri);
   }
   return {std::move(f), std::move(r)};
@@ -70,7 +101,7 @@ int64_t FinetuneDataset::num_steps_per_epoch(int64_t batch_size, bool drop_last)
 }
 
 Batch FinetuneDataset::get(const std::vector<int64_t>& indices) const {
-  Batch b = collate(pick(examples, indices, "train set"), pad_id);
+  Batch b = collate(pick(examples, indices, "train set"), pad_id, pad_side);
   b.indices = indices;
   return b;
 }

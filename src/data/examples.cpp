@@ -39,6 +39,14 @@ CutMode parse_cut_mode(const std::string& value, const std::string& key) {
 
 const char* to_string(CutMode mode) { return mode == CutMode::per_document ? "per_document" : "token_stream"; }
 
+PadSide parse_pad_side(const std::string& value, const std::string& key) {
+  if (value == "right") return PadSide::right;
+  if (value == "left") return PadSide::left;
+  throw ConfigError(key + ": unknown pad side '" + value + "' (expected right | left)");
+}
+
+const char* to_string(PadSide side) { return side == PadSide::right ? "right" : "left"; }
+
 int32_t resolve_pad_id(const Tokenizer& tokenizer, const CutOptions& options) {
   if (options.pad_id) return *options.pad_id;
   if (auto p = tokenizer.pad_id()) return *p;
@@ -69,10 +77,18 @@ Example make_document_example(const std::vector<int32_t>& prefix, const std::vec
   e.input_ids.insert(e.input_ids.end(), suffix.begin(), suffix.end());
   e.labels = e.input_ids;
   e.attention_mask.assign(n, 1);
-  // Right padding: ids = pad, mask = 0, labels = -100 (masked) or pad (WMDP reference code).
-  e.input_ids.resize(T, pad_id);
-  e.labels.resize(T, options.mask_padding_in_labels ? kIgnoreLabel : pad_id);
-  e.attention_mask.resize(T, 0);
+  // Padding: ids = pad, mask = 0, labels = -100 (masked) or pad (WMDP reference code).
+  const int64_t pad_label = options.mask_padding_in_labels ? kIgnoreLabel : pad_id;
+  if (options.pad_side == PadSide::left) {
+    const size_t k = T - n;
+    e.input_ids.insert(e.input_ids.begin(), k, pad_id);
+    e.labels.insert(e.labels.begin(), k, pad_label);
+    e.attention_mask.insert(e.attention_mask.begin(), k, 0);
+  } else {
+    e.input_ids.resize(T, pad_id);
+    e.labels.resize(T, pad_label);
+    e.attention_mask.resize(T, 0);
+  }
   return e;
 }
 

@@ -29,11 +29,14 @@ torch::Tensor masked_mean_square(const torch::Tensor& d, const torch::Tensor& ma
 torch::Tensor rmu_forget_loss(const torch::Tensor& h, const torch::Tensor& u, double c,
                               const torch::Tensor& mask) {
   check_activations(h, "h");
-  if (!u.defined() || u.dim() != 1 || u.size(0) != h.size(2))
-    throw ShapeError("u: expected the control direction [C] with C = " + std::to_string(h.size(2)));
+  const bool per_row = u.defined() && u.dim() == 2;
+  if (!u.defined() || (u.dim() != 1 && !per_row) || u.size(-1) != h.size(2) || (per_row && u.size(0) != h.size(0)))
+    throw ShapeError("u: expected the control direction [C] or one per row [B,C], with B = " +
+                     std::to_string(h.size(0)) + ", C = " + std::to_string(h.size(2)));
   const auto dt = loss_dtype(h.scalar_type());
   auto ud = u.detach().to(dt);
-  auto control = ud / ud.norm() * c;  // [C] = c * u / ||u||
+  // c * u / ||u||: [C], or per row [B,1,C] (broadcast over T)
+  auto control = per_row ? (ud / ud.norm(2, {1}, true) * c).unsqueeze(1) : ud / ud.norm() * c;
   return masked_mean_square(h.to(dt) - control, mask);
 }
 
@@ -46,10 +49,13 @@ torch::Tensor rmu_retain_loss(const torch::Tensor& h, const torch::Tensor& h_fro
   return masked_mean_square(h.to(dt) - h_frozen.detach().to(dt), mask) * alpha;
 }
 
-torch::Tensor rmu_random_direction(int64_t channels, uint64_t seed) {
+torch::Tensor rmu_random_directions(int64_t topics, int64_t channels, uint64_t seed) {
   if (channels < 1) throw ConfigError("channels: must be >= 1, got " + std::to_string(channels));
+  if (topics < 1) throw ConfigError("topics: must be >= 1, got " + std::to_string(topics));
   auto gen = at::detail::createCPUGenerator(seed);
-  return torch::rand({channels}, gen, torch::TensorOptions().dtype(torch::kFloat32));
+  return torch::rand({topics, channels}, gen, torch::TensorOptions().dtype(torch::kFloat32));
 }
+
+torch::Tensor rmu_random_direction(int64_t channels, uint64_t seed) { return rmu_random_directions(1, channels, seed)[0]; }
 
 }  // namespace lethe::losses

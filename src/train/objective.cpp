@@ -20,7 +20,36 @@ Objective::Objective(const LossConfig& cfg, CausalLM model, std::optional<Causal
     : cfg_(cfg), model_(std::move(model)), ref_(std::move(reference)), checkpointing_(ckpt) {
   if (reference_needed(cfg_) && !ref_) throw ConfigError("this objective needs a frozen reference model");
   if (!cfg_.forget_none && cfg_.forget == ForgetLoss::rmu)
-    rmu_u_ = losses::rmu_random_direction(model_->config().hidden_size, cfg_.rmu.direction_seed).to(model_->device());
+    rmu_u_ = losses::rmu_random_directions(cfg_.rmu.topics, model_->config().hidden_size, cfg_.rmu.direction_seed)
+                 .to(model_->device());
+}
+
+torch::Tensor Objective::rmu_activations(const StepBatch& b, bool frozen) {
+  ForwardInput in;
+  in.input_ids = b.input_ids;
+  in.attention_mask = b.attention_mask;
+  ForwardOptions o;
+  o.capture_layer = cfg_.rmu.layer;
+  o.stop_after_capture = true;
+  if (frozen) {
+    torch::NoGradGuard ng;
+    return (*ref_)->forward_hidden(in, o).captured.to(torch::kFloat32);
+  }
+  auto out = checkpointing_ && torch::GradMode::is_enabled() ? forward_hidden_checkpointed(model_, in, o)
+                                                              : model_->forward_hidden(in, o);
+  return out.captured.to(torch::kFloat32);
+}
+
+torch::Tensor Objective::rmu_row_directions(const StepBatch& f) const {
+  const int64_t B = f.input_ids.size(0), T = rmu_u_.size(0);
+  std::vector<int64_t> topics = f.topics.empty() ? std::vector<int64_t>(B, 0) : f.topics;
+  if (int64_t(topics.size()) != B)
+    throw ShapeError("forget batch: " + std::to_string(topics.size()) + " topics for " + std::to_string(B) + " rows");
+  for (auto t : topics)
+    if (t < 0 || t >= T)
+      throw ConfigError("forget batch row of topic " + std::to_string(t) + ", but RMU has " + std::to_string(T) +
+                        " direction(s), one per data.forget entry");
+  return rmu_u_.index_select(0, torch::tensor(topics, torch::kInt64).to(rmu_u_.device()));  // [B,C]
 }
 
 torch::Tensor Objective::hidden(CausalLM& m, const StepBatch& b) {
@@ -94,35 +123,16 @@ torch::Tensor Objective::forget_term(const StepBatch& f) {
     case ForgetLoss::grad_ascent:
     case ForgetLoss::grad_diff:
       return losses::gradient_ascent_loss(nll(model_, f));
-    case ForgetLoss::rmu: {
-      ForwardInput in;
-      in.input_ids = f.input_ids;
-      in.attention_mask = f.attention_mask;
-      ForwardOptions o;
-      o.capture_layer = cfg_.rmu.layer;
-      o.stop_after_capture = true;
-      auto h = (checkpointing_ ? forward_hidden_checkpointed(model_, in, o) : model_->forward_hidden(in, o)).captured;
-      return losses::rmu_forget_loss(h.to(torch::kFloat32), rmu_u_, cfg_.rmu.steering_coeff);
-    }
+    case ForgetLoss::rmu:
+      return losses::rmu_forget_loss(rmu_activations(f, false), rmu_row_directions(f), cfg_.rmu.steering_coeff);
   }
   throw ConfigError("unsupported forget loss");
 }
 
 torch::Tensor Objective::retain_term(const StepBatch& r) {
   if (!cfg_.forget_none && cfg_.forget == ForgetLoss::rmu) {
-    ForwardInput in;
-    in.input_ids = r.input_ids;
-    in.attention_mask = r.attention_mask;
-    ForwardOptions o;
-    o.capture_layer = cfg_.rmu.layer;
-    o.stop_after_capture = true;
-    torch::Tensor frozen;
-    {
-      torch::NoGradGuard ng;
-      frozen = (*ref_)->forward_hidden(in, o).captured.to(torch::kFloat32);
-    }
-    auto h = (checkpointing_ ? forward_hidden_checkpointed(model_, in, o) : model_->forward_hidden(in, o)).captured;
-    return losses::rmu_retain_loss(h.to(torch::kFloat32), frozen, cfg_.rmu.alpha);
+    auto frozen = rmu_activations(r, true);
+    return losses::rmu_retain_loss(rmu_activations(r, false), frozen, cfg_.rmu.alpha);
   }
   switch (cfg_.retain) {
     case RetainLoss::none: return {};

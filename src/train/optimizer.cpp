@@ -107,9 +107,22 @@ class FlatAdamW : public Optimizer {
     for (size_t i = 0; i < params_.size(); ++i) {
       auto& p = params_[i].second;
       if (!p.grad().defined()) continue;
-      slice(grad_, i).add_(p.grad());  // bf16 -> fp32 accumulation
-      p.mutable_grad() = torch::Tensor();
+      if (precision_ == Precision::bf16_pure) {
+        // The bf16 .grad stays: autograd adds the next micro-batch's bf16 gradient into it
+        // (rounded to bf16 at each add, as the reference's .grad). The flat fp32 block holds an
+        // exact copy of the running bf16 sum for the norm, clipping and update.
+        slice(grad_, i).copy_(p.grad());
+      } else {
+        slice(grad_, i).add_(p.grad());  // bf16_mixed: bf16 -> fp32 accumulation
+        p.mutable_grad() = torch::Tensor();
+      }
     }
+  }
+
+  NamedTensors gradients() const override {
+    NamedTensors out;
+    for (size_t i = 0; i < params_.size(); ++i) out.emplace_back(params_[i].first, slice(grad_, i));
+    return out;
   }
 
   void scale_grads(double s) override { grad_.mul_(s); }
@@ -278,6 +291,12 @@ class TorchAdamW : public Optimizer {
       s->exp_avg_sq(st.at("exp_avg_sq/" + name).clone());
       adamw_->state()[state_key(p)] = std::move(s);
     }
+  }
+
+  NamedTensors gradients() const override {
+    NamedTensors out;
+    for (const auto& [name, p] : params_) out.emplace_back(name, p.grad().defined() ? p.grad() : torch::zeros_like(p));
+    return out;
   }
 
  private:

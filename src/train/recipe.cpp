@@ -103,11 +103,16 @@ json coerce(const json& def, const json& value, const std::string& key, const st
   if (def.is_array()) {
     json out = json::array();
     if (value.is_string()) {
-      for (auto& s : split_list(value.get<std::string>())) out.push_back(s);
+      const auto s = value.get<std::string>();
+      // A --set list holding mappings ("[{path: a, max_length: 5}, b]") is read as YAML.
+      if (s.find('{') != std::string::npos) return coerce(def, yaml_to_json(s, where + ": " + key), key, where);
+      for (auto& item : split_list(s)) out.push_back(item);
       return out;
     }
     if (!value.is_array()) return fail("a list");
-    for (const auto& item : value) out.push_back(coerce(json(""), item, key, where));
+    // Items are strings, or mappings kept as written for the section's own reader to check
+    // (data.forget entries {path, max_length, ...}: data::DataConfig).
+    for (const auto& item : value) out.push_back(item.is_object() ? item : coerce(json(""), item, key, where));
     return out;
   }
   return fail("a value of type " + std::string(def.type_name()));

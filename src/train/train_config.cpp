@@ -1,5 +1,7 @@
 #include "lethe/train/train_config.h"
 
+#include <algorithm>
+
 #include "lethe/core/error.h"
 #include "lethe/train/recipe.h"
 
@@ -8,21 +10,35 @@ namespace lethe::train {
 json recipe_defaults() {
   return json{
       {"model", {{"path", ""}, {"tokenizer", ""}}},
-      {"data",
-       {{"forget", json::array()},  // unlearn: forget corpus files (joined in order)
-        {"retain", json::array()},  // unlearn: retain corpus files
-        {"train", json::array()},   // finetune: the corpus files
-        {"format", "auto"},        // auto | jsonl | json | txt
+      {"data",                      // the data area's DataConfig (data/data_config.h)
+       {{"forget", json::array()},  // unlearn: forget corpus files, in order; an entry may also be a
+                                    // mapping {path, format, text_field, max_length, min_chars}
+                                    // overriding those keys for its file. Entry i is topic i
+                                    // (forget_mix round_robin; RMU's direction i)
+        {"retain", json::array()},  // unlearn: retain corpus files (entries as in forget)
+        {"train", json::array()},   // finetune: the corpus files (entries as in forget)
+        {"format", "auto"},        // auto | jsonl | json | txt | lines (one document per line, verbatim)
         {"text_field", "text"},    // JSON field holding the text
+        {"split_blank_lines", false},  // txt: one document per blank-line separated block
+        {"min_chars", 0},          // drop documents of fewer characters (0 = keep all)
         {"cut", "per_document"},   // per_document | token_stream
         {"max_length", 1024},      // tokens per example (token_stream: chunk length incl. BOS)
         {"pad_to_max_length", true},
         {"mask_padding", true},    // labels of pad positions = -100 (false reproduces WMDP code)
         {"add_bos", true},
+        {"pad", "auto"},           // pad id: auto (pad token, else EOS) | eos | pad | a token id
+        {"pad_side", "right"},     // right | left (HF padding_side; WMDP's RMU code pads left)
+        {"bos_id", -1},            // token_stream: BOS id (-1 = the tokenizer's)
         {"separator", "\n\n"},     // token_stream: documents joined with this
+        {"wrap_with_bos", true},   // token_stream: the short last chunk is completed with the first
+                                   // chunk including its BOS (muse_bench); false: with raw tokens
         {"pairing", "random"},     // random | cyclic (forget i with retain i mod |R|)
         {"shuffle", true},
-        {"max_examples", 0}}},     // 0 = all
+        {"seed", -1},              // shuffle and pairing seed (-1 = train.seed)
+        {"forget_mix", "concat"},  // concat: the forget corpora are one set | round_robin: optimizer
+                                   // step s trains on forget corpus s mod n only (WMDP's RMU loop)
+        {"max_examples", 0},       // forget (finetune: train) examples kept, the first N (0 = all)
+        {"max_retain_examples", 0}}},  // retain examples kept (0 = all)
       {"loss",
        {{"forget", "simnpo"},      // simnpo | npo | ga | graddiff (grad_diff) | rmu | none
         {"retain", "nll"},         // nll | kl | none
@@ -92,7 +108,9 @@ TrainConfig TrainConfig::from_json(const json& t, TaskKind task) {
   c.tokenizer_path = t["model"]["tokenizer"];
   if (c.tokenizer_path.empty()) c.tokenizer_path = c.model_path;
   require(!c.model_path.empty(), "model.path", "required (a Hugging Face model directory)");
-  c.data = t["data"];
+  json data_section = t["data"];
+  if (data_section["seed"].get<int64_t>() < 0) data_section["seed"] = t["train"]["seed"];  // -1: the run's seed
+  c.data = data::DataConfig::from_json(data_section, "data");
 
   const auto& l = t["loss"];
   std::string forget = l["forget"];
@@ -117,8 +135,10 @@ TrainConfig TrainConfig::from_json(const json& t, TaskKind task) {
   c.loss.rmu.layer = r["layer"];
   c.loss.rmu.steering_coeff = r["steering_coeff"];
   c.loss.rmu.alpha = r["alpha"];
+  for (const auto& p : r["params"]) require(p.is_string(), "loss.rmu.params", "expected a list of parameter names");
   c.loss.rmu.params = r["params"].get<std::vector<std::string>>();
   c.loss.rmu.direction_seed = r["direction_seed"].get<uint64_t>();
+  c.loss.rmu.topics = std::max<int64_t>(1, static_cast<int64_t>(c.data.forget.size()));
   const auto& ev = t["eval"];
   c.eval.suite = ev["suite"];
   c.eval.data = ev["data"];
@@ -134,6 +154,8 @@ TrainConfig TrainConfig::from_json(const json& t, TaskKind task) {
   require(c.eval.mode == "max" || c.eval.mode == "min", "eval.mode", "must be max or min");
   require(c.eval.metric.empty() || c.eval.every_steps > 0, "eval.metric", "needs eval.every_steps > 0");
   if (task == TaskKind::finetune) {
+    require(c.data.forget_mix == data::ForgetMix::concat, "data.forget_mix",
+            "round_robin takes turns between forget corpora: it applies to unlearning only");
     require(c.loss.forget_none, "loss.forget", "finetune trains NLL only: set it to none");
     require(c.loss.retain == losses::RetainLoss::nll, "loss.retain", "finetune trains NLL only: set it to nll");
   } else {

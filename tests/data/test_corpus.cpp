@@ -108,6 +108,33 @@ TEST(Corpus, ExplicitFormatOverridesExtension) {
   EXPECT_THROW(parse_corpus_format("csv", "data.format"), ConfigError);
 }
 
+TEST(Corpus, LinesAreVerbatimAsPythonIteratesAFile) {
+  // WMDP's get_data reads the cyber corpus with `for line in open(f)`: each line as it is, JSON
+  // syntax and newline included; "\r\n" arrives as "\n"; a blank line is a document ("\n").
+  const auto dir = lethe::testing::scratch_dir();
+  const auto p = write(dir, "cyber.jsonl", "{\"text\": \"a\"}\n\"bare\"\r\n\nlast");
+  CorpusOptions o;
+  o.format = CorpusFormat::lines;
+  EXPECT_EQ(read_corpus(p, o), (std::vector<std::string>{"{\"text\": \"a\"}\n", "\"bare\"\n", "\n", "last"}));
+  EXPECT_EQ(parse_corpus_format("lines"), CorpusFormat::lines);
+  EXPECT_STREQ(to_string(CorpusFormat::lines), "lines");
+  EXPECT_TRUE(parse_lines_corpus("").empty());
+}
+
+TEST(Corpus, MinCharsDropsShortDocumentsCountingCodePoints) {
+  EXPECT_EQ(utf8_length("abc"), 3);
+  EXPECT_EQ(utf8_length("\xC3\xA9t\xC3\xA9"), 3);    // "été": 5 bytes, 3 characters (Python len)
+  EXPECT_EQ(utf8_length("\xF0\x9F\x99\x82"), 1);      // one emoji, 4 bytes
+  const auto dir = lethe::testing::scratch_dir();
+  const auto p = write(dir, "c.jsonl", "\"\"\n\"ab\"\n\"\xC3\xA9t\xC3\xA9\"\n\"abcd\"\n");
+  CorpusOptions o;
+  EXPECT_EQ(read_corpus(p, o).size(), 4u);  // 0 keeps every document, the empty one too
+  o.min_chars = 1;                          // WMDP's len(text) > 0
+  EXPECT_EQ(read_corpus(p, o), (std::vector<std::string>{"ab", "\xC3\xA9t\xC3\xA9", "abcd"}));
+  o.min_chars = 3;
+  EXPECT_EQ(read_corpus(p, o), (std::vector<std::string>{"\xC3\xA9t\xC3\xA9", "abcd"}));
+}
+
 TEST(Corpus, MalformedLineNamesFileAndLine) {
   const auto path = fixture("data/bad_line.jsonl");
   const auto msg = format_error([&] { read_corpus(path); });

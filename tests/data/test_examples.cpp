@@ -43,6 +43,19 @@ TEST(PerDocument, PadsRightAndMasksPadLabels) {
   EXPECT_EQ(e.attention_mask, (V{1, 1, 1, 1, 0, 0}));
 }
 
+TEST(PerDocument, PadsLeftWhenAsked) {
+  CutOptions o;
+  o.max_length = 6;
+  o.pad_side = PadSide::left;  // HF padding_side "left", as WMDP's RMU code sets it
+  auto e = make_document_example({1}, {10, 11, 12}, {}, o, /*pad_id=*/2);
+  EXPECT_EQ(e.input_ids, (V{2, 2, 1, 10, 11, 12}));
+  EXPECT_EQ(e.labels, (V{-100, -100, 1, 10, 11, 12}));
+  EXPECT_EQ(e.attention_mask, (V{0, 0, 1, 1, 1, 1}));
+  EXPECT_EQ(parse_pad_side("left"), PadSide::left);
+  EXPECT_STREQ(to_string(PadSide::right), "right");
+  EXPECT_THROW(parse_pad_side("middle", "data.pad_side"), ConfigError);
+}
+
 TEST(PerDocument, ReferenceCodeLeavesPadsInLabels) {
   CutOptions o;
   o.max_length = 6;

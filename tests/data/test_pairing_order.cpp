@@ -1,10 +1,12 @@
-// Seeded randomness, forget/retain pairing and DataOrder (per-epoch order, cursor, exact resume).
+// Seeded randomness, forget/retain pairing, DataOrder (per-epoch order, cursor, exact resume) and
+// BatchPlan (concat and round-robin topics).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <set>
 
 #include "lethe/core/error.h"
+#include "lethe/data/batch_plan.h"
 #include "lethe/data/order.h"
 #include "lethe/data/pairing.h"
 #include "lethe/data/random.h"
@@ -144,4 +146,70 @@ TEST(DataOrder, RestoreRejectsOtherData) {
   EXPECT_THROW(b.seek({0, 8}), ConfigError);
   b.seek({0, 7});  // end of epoch 0 is the start of epoch 1
   EXPECT_EQ(b.position(), (DataOrder::Position{1, 0}));
+}
+
+TEST(BatchPlan, ConcatIsOneDataOrder) {
+  BatchPlan plan({7}, ForgetMix::concat, 3, 2, true, 11);
+  DataOrder order(7, true, 11);
+  EXPECT_EQ(plan.batches_per_epoch(), 3);
+  for (int64_t e = 0; e < 2; ++e)
+    for (int64_t i = 0; i < 3; ++i) EXPECT_EQ(plan.indices(e, i), order.batch_indices(e, i, 3));
+  EXPECT_EQ(plan.topic(0, 1), -1);
+  EXPECT_THROW(plan.indices(0, 3), ConfigError);
+}
+
+TEST(BatchPlan, RoundRobinAlternatesTopicsPerStep) {
+  // WMDP's loop with 2 topics, batch 2, no accumulation, no shuffle: step s reads topic s % 2,
+  // batch s / 2 of it. Topic 0 = rows 0..4 (3 batches), topic 1 = rows 5..8 (2 batches).
+  BatchPlan plan({5, 4}, ForgetMix::round_robin, 2, 1, false, 0);
+  EXPECT_EQ(plan.batches_per_epoch(), 6);  // 2 topics x max(3, 2) steps
+  const std::vector<V> want = {{0, 1}, {5, 6}, {2, 3}, {7, 8}, {4}, {5, 6}};  // topic 1 starts over
+  for (int64_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(plan.indices(0, i), want[i]) << "step " << i;
+    EXPECT_EQ(plan.topic(0, i), i % 2);
+  }
+  // The run goes on in epoch 1 where it stopped: topic 0 restarts, topic 1 continues its stream
+  // (position 3 = its epoch 1, batch 1).
+  EXPECT_EQ(plan.indices(1, 0), (V{0, 1}));
+  EXPECT_EQ(plan.indices(1, 1), (V{7, 8}));
+}
+
+TEST(BatchPlan, RoundRobinKeepsAStepsMicroBatchesInOneTopic) {
+  // 3 topics, batch 1, 2 micro-batches per step: step s = micro-batches 2s, 2s+1, both of topic s % 3,
+  // and topic t's k-th step reads positions 2k, 2k+1 of its own stream.
+  BatchPlan plan({4, 2, 3}, ForgetMix::round_robin, 1, 2, false, 0);
+  EXPECT_EQ(plan.batches_per_epoch(), 3 * 2 * 2);  // 3 topics x ceil(4 / 2) steps x 2
+  const std::vector<V> want = {{0}, {1}, {4}, {5}, {6}, {7}, {2}, {3}, {4}, {5}, {8}, {6}};
+  for (int64_t i = 0; i < 12; ++i) {
+    EXPECT_EQ(plan.indices(0, i), want[i]) << "micro-batch " << i;
+    EXPECT_EQ(plan.topic(0, i), (i / 2) % 3);
+  }
+}
+
+TEST(BatchPlan, RoundRobinShufflesEachTopicDeterministically) {
+  BatchPlan a({6, 5}, ForgetMix::round_robin, 2, 1, true, 42), b({6, 5}, ForgetMix::round_robin, 2, 1, true, 42);
+  // Each topic is shuffled by its own DataOrder(n_t, true, derive_seed(seed, t)).
+  DataOrder o0(6, true, derive_seed(42, 0)), o1(5, true, derive_seed(42, 1));
+  std::set<int64_t> seen0, seen1;
+  for (int64_t e = 0; e < 2; ++e)
+    for (int64_t i = 0; i < a.batches_per_epoch(); ++i) {
+      const auto idx = a.indices(e, i);
+      EXPECT_EQ(idx, b.indices(e, i));  // a pure function of (epoch, index)
+      if (e == 0) (i % 2 ? seen1 : seen0).insert(idx.begin(), idx.end());
+    }
+  EXPECT_EQ(a.indices(0, 0), o0.batch_indices(0, 0, 2));
+  auto t1 = o1.batch_indices(0, 0, 2);
+  for (auto& r : t1) r += 6;
+  EXPECT_EQ(a.indices(0, 1), t1);
+  EXPECT_EQ(seen0.size(), 6u);  // every row of every topic within the epoch
+  EXPECT_EQ(seen1.size(), 5u);
+  EXPECT_NE(BatchPlan({6, 5}, ForgetMix::round_robin, 2, 1, true, 43).indices(0, 0), a.indices(0, 0));
+}
+
+TEST(BatchPlan, BadArguments) {
+  EXPECT_THROW(BatchPlan({3, 0}, ForgetMix::round_robin, 1, 1, false, 0), ConfigError);
+  EXPECT_THROW(BatchPlan({3}, ForgetMix::concat, 0, 1, false, 0), ConfigError);
+  EXPECT_THROW(BatchPlan({3}, ForgetMix::concat, 1, 0, false, 0), ConfigError);
+  EXPECT_EQ(parse_forget_mix("round_robin"), ForgetMix::round_robin);
+  EXPECT_THROW(parse_forget_mix("mixed", "data.forget_mix"), ConfigError);
 }

@@ -2,6 +2,8 @@
 // some labels -100), behaviour that cannot hold by chance (beta -> 0 limit, theta == ref,
 // masked tokens), and the name registry.
 #include <gtest/gtest.h>
+
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -232,6 +234,43 @@ TEST(ObjectiveBehaviour, RmuRandomDirectionIsSeededUniform) {
   EXPECT_LT(a.max().item<float>(), 1.0f);
   // Mean of 4096 U[0,1) draws: 0.5 +- 0.0045 (1 sigma); 0.03 is > 6 sigma.
   EXPECT_NEAR(a.mean().item<float>(), 0.5, 0.03);
+}
+
+// Per-row directions (one per forget corpus): each row is pushed toward its own topic's c u_t/|u_t|.
+// Hand-computed: h = 0 [2 rows, 1 position, C = 2], u_0 = (3, 0), u_1 = (0, 5) (normalized here),
+// c = 2: controls (2, 0) and (0, 2); L = (4 + 0 + 0 + 4) / 4 = 2; dL/dh = 2 (h - control) / 4, so
+// the descent direction of row 0 is +x (its u_0) and of row 1 is +y (its u_1).
+TEST(ObjectiveBehaviour, RmuPerRowDirectionsPushEachRowTowardItsOwn) {
+  auto h = torch::zeros({2, 1, 2}, torch::kFloat64).requires_grad_(true);
+  auto u = torch::tensor({3.0, 0.0, 0.0, 5.0}, torch::kFloat64).view({2, 2});
+  auto loss = L::rmu_forget_loss(h, u, 2.0);
+  EXPECT_NEAR(loss.item<double>(), 2.0, 1e-15);
+  loss.backward();
+  auto g = h.grad().view({2, 2});
+  EXPECT_NEAR(g[0][0].item<double>(), -1.0, 1e-15);
+  EXPECT_NEAR(g[0][1].item<double>(), 0.0, 1e-15);
+  EXPECT_NEAR(g[1][0].item<double>(), 0.0, 1e-15);
+  EXPECT_NEAR(g[1][1].item<double>(), -1.0, 1e-15);
+  // Rows sharing one direction give exactly the [C] form.
+  torch::manual_seed(3);
+  auto h2 = torch::randn({3, 4, 5}, torch::kFloat64);
+  auto u1 = torch::rand({5}, torch::kFloat64);
+  EXPECT_EQ(L::rmu_forget_loss(h2, u1.expand({3, 5}), 6.5).item<double>(), L::rmu_forget_loss(h2, u1, 6.5).item<double>());
+  EXPECT_THROW(L::rmu_forget_loss(h2, torch::ones({2, 5}), 1.0), lethe::ShapeError);  // B mismatch
+}
+
+TEST(ObjectiveBehaviour, RmuDirectionsPerTopicComeFromOneSeededStream) {
+  auto d = L::rmu_random_directions(3, 64, 42);
+  EXPECT_EQ(d.sizes(), (std::vector<int64_t>{3, 64}));
+  EXPECT_TRUE(torch::equal(d[0], L::rmu_random_direction(64, 42)));  // topic 0 = the single direction
+  // torch.manual_seed(42); torch.rand(3, 64): rows are consecutive draws of one generator.
+  auto gen = at::detail::createCPUGenerator(42);
+  auto first = torch::rand({64}, gen, torch::kFloat32), second = torch::rand({64}, gen, torch::kFloat32);
+  EXPECT_TRUE(torch::equal(d[1], second));
+  EXPECT_TRUE(torch::equal(d[0], first));
+  EXPECT_FALSE(torch::equal(d[1], d[2]));
+  EXPECT_TRUE(torch::equal(d, L::rmu_random_directions(3, 64, 42)));
+  EXPECT_THROW(L::rmu_random_directions(0, 64, 42), lethe::ConfigError);
 }
 
 TEST(ObjectiveBehaviour, OptionErrors) {

@@ -117,6 +117,53 @@ TEST(Precision, Bf16MixedKeepsSmallUpdatesBf16PureLosesThem) {
   EXPECT_NEAR(master[0].second[0].item<double>(), 1.0 - 1e-4, 1e-6);
 }
 
+TEST(Precision, Bf16PureAccumulatesMicroBatchGradientsInBf16) {
+  // grad_accum 2, driven as the trainer does: zero_grad; {(loss / 2).backward(); accumulate_grads()} x 2.
+  // The reference keeps the sum in the bf16 .grad: bf16(g1 + g2) with g1, g2 the bf16 micro-batch
+  // gradients. Computed here independently, each on a fresh leaf, then added as bf16 tensors.
+  torch::manual_seed(17);
+  const int64_t n = 4096;
+  const auto w0 = torch::randn({n}).to(torch::kBFloat16);
+  const auto x1 = torch::randn({n}), x2 = torch::randn({n}) * 0.01;  // scales apart: rounding shows
+  auto loss = [](const torch::Tensor& p, const torch::Tensor& x) { return (p.to(torch::kFloat32).pow(2) * x).sum() / 2.0; };
+  auto micro_grad = [&](const torch::Tensor& x) {
+    auto q = w0.clone().requires_grad_(true);
+    loss(q, x).backward();
+    return q.grad();  // bf16
+  };
+  const auto g1 = micro_grad(x1), g2 = micro_grad(x2);
+  ASSERT_EQ(g1.scalar_type(), torch::kBFloat16);
+  const auto bf16_sum = (g1 + g2).to(torch::kFloat32);                         // rounded to bf16 once
+  const auto fp32_sum = g1.to(torch::kFloat32) + g2.to(torch::kFloat32);     // exact
+  const int64_t differ = bf16_sum.ne(fp32_sum).sum().item<int64_t>();
+  ASSERT_GT(differ, n / 4) << "the case must show bf16 rounding";
+
+  for (auto precision : {Precision::bf16_pure, Precision::bf16_mixed}) {
+    auto w = w0.clone().requires_grad_(true);
+    auto opt = make_flat_adamw({{"w", w}}, {}, precision);
+    opt->zero_grad();
+    for (const auto* x : {&x1, &x2}) {
+      loss(w, *x).backward();
+      opt->accumulate_grads();
+    }
+    const auto got = opt->gradients().at(0).second;
+    if (precision == Precision::bf16_pure) {
+      EXPECT_TRUE(torch::equal(got, bf16_sum)) << "bf16_pure: the bf16 sum, as the reference's .grad";
+      EXPECT_FALSE(torch::equal(got, fp32_sum));
+    } else {
+      EXPECT_TRUE(torch::equal(got, fp32_sum)) << "bf16_mixed: fp32 accumulation";
+    }
+    // The next step starts from a clean sum.
+    opt->step(1e-3);
+    opt->zero_grad();
+    loss(w, x1).backward();
+    opt->accumulate_grads();
+    auto q = w.detach().clone().requires_grad_(true);
+    loss(q, x1).backward();
+    EXPECT_TRUE(torch::equal(opt->gradients().at(0).second, q.grad().to(torch::kFloat32)));
+  }
+}
+
 TEST(Schedule, LinearWarmupDecayAsHF) {
   Schedule s{ScheduleKind::linear, 1.0, 12, 125};
   EXPECT_DOUBLE_EQ(s.multiplier(0), 0.0);         // HF: first update uses lr 0 with warm-up

@@ -103,4 +103,26 @@ TEST(Recipe, EveryShippedRecipeLoads) {
   EXPECT_DOUBLE_EQ(wmdp.loss.simnpo.beta, 5.5);
   EXPECT_DOUBLE_EQ(wmdp.loss.forget_weight, 5.0);
   EXPECT_EQ(wmdp.max_steps, 125);
+  // RMU as rmu/unlearn.py runs it: topics in turn, bio at 512 tokens, cyber raw lines at 768,
+  // retain at 512, left padding with EOS, len(text) > 0, file order, 150 steps of 4.
+  auto rmu = load_train_config(root + "/wmdp/zephyr_rmu.yaml", {}, TaskKind::unlearn);
+  ASSERT_EQ(rmu.data.forget.size(), 2u);
+  EXPECT_EQ(*rmu.data.forget[0].max_length, 512);
+  EXPECT_EQ(*rmu.data.forget[1].max_length, 768);
+  EXPECT_EQ(*rmu.data.forget[1].format, data::CorpusFormat::lines);
+  EXPECT_EQ(rmu.data.corpus_options(rmu.data.forget[0]).format, data::CorpusFormat::jsonl);
+  EXPECT_EQ(rmu.data.max_length, 512);
+  EXPECT_EQ(rmu.data.forget_mix, data::ForgetMix::round_robin);
+  EXPECT_EQ(rmu.data.pad_side, data::PadSide::left);
+  EXPECT_EQ(rmu.data.pad_policy, data::PadPolicy::eos);
+  EXPECT_EQ(rmu.data.corpus.min_chars, 1);
+  EXPECT_FALSE(rmu.data.shuffle);
+  EXPECT_EQ(rmu.data.pairing, data::PairingMode::modulo);
+  EXPECT_FALSE(rmu.data.pad_to_max_length);
+  EXPECT_EQ(rmu.loss.rmu.topics, 2);
+  EXPECT_EQ(rmu.max_steps, 150);
+  EXPECT_EQ(rmu.batch_size * rmu.grad_accum, 4);
+  EXPECT_DOUBLE_EQ(rmu.adamw.eps, 1e-6);
+  EXPECT_DOUBLE_EQ(rmu.adamw.weight_decay, 0.0);
+  EXPECT_EQ(rmu.precision, Precision::bf16_pure);
 }

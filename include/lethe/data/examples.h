@@ -35,6 +35,13 @@ struct Example {
 
 enum class CutMode { per_document, token_stream };
 
+// Where padding goes: right (the default; HF's padding_side "right") or left (HF's "left", what
+// WMDP's RMU code sets: pads before the tokens).
+enum class PadSide { right, left };
+// Parses "right" | "left"; throws ConfigError naming `key` otherwise.
+PadSide parse_pad_side(const std::string& value, const std::string& key = "pad_side");
+const char* to_string(PadSide side);
+
 // Parses "per_document" | "token_stream"; throws ConfigError naming `key` otherwise.
 CutMode parse_cut_mode(const std::string& value, const std::string& key = "mode");
 const char* to_string(CutMode mode);
@@ -45,6 +52,7 @@ struct CutOptions {
   bool pad_to_max_length = true;       // per_document: false keeps each example's own length
                                        // (collate pads to the longest of the batch)
   bool mask_padding_in_labels = true;  // per_document: labels of pads = -100 (false: = pad id)
+  PadSide pad_side = PadSide::right;   // per_document with pad_to_max_length: where pads go
   std::optional<int32_t> pad_id;       // default: tokenizer pad, else EOS (as the reference code)
   std::optional<int32_t> bos_id;       // token_stream: default the tokenizer's BOS
   std::string separator = "\n\n";      // token_stream: joins the documents
@@ -72,8 +80,8 @@ std::vector<Example> cut_corpus(const std::vector<std::string>& documents, const
 
 // --- the same on token ids (no tokenizer), used by the above and by tests -----------------------
 
-// One per-document example: prefix + content[:L - |prefix| - |suffix|] + suffix, right-padded
-// with `pad_id` to L when pad_to_max_length.
+// One per-document example: prefix + content[:L - |prefix| - |suffix|] + suffix, padded with
+// `pad_id` to L (on options.pad_side) when pad_to_max_length.
 Example make_document_example(const std::vector<int32_t>& prefix, const std::vector<int32_t>& content,
                               const std::vector<int32_t>& suffix, const CutOptions& options,
                               int32_t pad_id);

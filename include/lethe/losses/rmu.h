@@ -13,7 +13,9 @@ namespace lethe::losses {
 // With no mask this is torch.nn.functional.mse_loss(h, control_vec) of the WMDP code: the mean
 // over all B*T*C elements, padding positions included. With mask [B,T] (bool or 0/1), only
 // positions with mask != 0 count: sum over them and C, divided by (#positions * C).
-// h [B,T,C], u [C] (the raw direction, normalized here), c = steering coefficient.
+// h [B,T,C], u [C] (the raw direction, normalized here) or [B,C] (one direction per row, each
+// normalized: rows of different forget corpora, each pushed toward its own topic's direction),
+// c = steering coefficient.
 torch::Tensor rmu_forget_loss(const torch::Tensor& h, const torch::Tensor& u, double c,
                               const torch::Tensor& mask = {});
 
@@ -22,8 +24,13 @@ torch::Tensor rmu_forget_loss(const torch::Tensor& h, const torch::Tensor& u, do
 torch::Tensor rmu_retain_loss(const torch::Tensor& h, const torch::Tensor& h_frozen, double alpha,
                               const torch::Tensor& mask = {});
 
-// u ~ U[0,1)^C from a CPU generator seeded with `seed`, fp32 [C]. Draws the same numbers as
-// Python's torch.manual_seed(seed); torch.rand(C) (or torch.rand(1, 1, C)) in fp32.
+// One direction per topic, u_t ~ U[0,1)^C, fp32 [topics, C]: the numbers of Python's
+// torch.manual_seed(seed); torch.rand(topics, C) (the CPU generator, fp32): topic 0 first, then
+// topic 1 from the same stream, as WMDP's loop draws its control vectors in topic order.
+// (The reference draws them with the CUDA generator in the model's dtype, numbers no CPU run can
+// reproduce; what carries over is one fixed uniform direction per topic.)
+torch::Tensor rmu_random_directions(int64_t topics, int64_t channels, uint64_t seed);
+// Topic 0's: torch.manual_seed(seed); torch.rand(C) (or torch.rand(1, 1, C)), fp32 [C].
 torch::Tensor rmu_random_direction(int64_t channels, uint64_t seed);
 
 }  // namespace lethe::losses

@@ -1,12 +1,15 @@
-// The trainer's BatchProvider over text corpora, from a recipe's data section, built from the data
-// area: read_corpus / cut_corpus, data::DataOrder (epoch e's order is a seeded SplitMix64
-// permutation, identity when data.shuffle is false; micro-batch i = positions [i*B, i*B + B), a short
-// last batch kept), data::pair_indices (random: a seeded retain partner per forget example, fixed for
-// the run; cyclic: i mod |retain|) and data::collate (right-pad to the longest row: pad id, mask 0,
-// label -100).
+// The trainer's BatchProvider over text corpora: the data area builds the datasets from the
+// recipe's data section (data::build_unlearn_dataset / build_finetune_dataset: read_corpus,
+// cut_corpus, pairing) and a data::BatchPlan says which rows each micro-batch holds (concat: one
+// seeded DataOrder over the forget set, micro-batch i = positions [i*B, i*B + B), a short last
+// batch kept; round_robin: optimizer step s reads forget corpus s mod n only). Batches are
+// data::collate'd (padded to the longest row on data.pad_side: pad id, mask 0, label -100).
 #pragma once
-#include "lethe/data/examples.h"
-#include "lethe/data/order.h"
+#include <optional>
+
+#include "lethe/data/batch_plan.h"
+#include "lethe/data/data_config.h"
+#include "lethe/data/dataset.h"
 #include "lethe/tokenizer/tokenizer.h"
 #include "lethe/train/trainer.h"
 
@@ -16,26 +19,22 @@ class CorpusBatches : public BatchProvider {
  public:
   // Reads data.forget/data.retain (unlearn) or data.train (finetune) with `tokenizer`.
   CorpusBatches(const TrainConfig& cfg, const Tokenizer& tokenizer);
-  // From examples already cut (tests); `retain` may be empty for fine-tuning.
-  CorpusBatches(std::vector<data::Example> primary, std::vector<data::Example> retain, bool has_forget,
-                int64_t batch_size, uint64_t seed, bool shuffle, bool cyclic_pairing, int64_t pad_id);
+  // From datasets already built (tests); `data` gives forget_mix, shuffle and seed.
+  CorpusBatches(data::UnlearnDataset dataset, const data::DataConfig& data, int64_t batch_size, int64_t grad_accum);
+  CorpusBatches(data::FinetuneDataset dataset, const data::DataConfig& data, int64_t batch_size, int64_t grad_accum);
 
   int64_t batches_per_epoch() override;
   std::pair<StepBatch, StepBatch> batch(int64_t epoch, int64_t index) override;
-  size_t examples() const { return primary_.size(); }
+  // Forget (finetune: train) examples.
+  size_t examples() const;
+  const data::BatchPlan& plan() const { return plan_; }
+  const std::optional<data::UnlearnDataset>& unlearn_dataset() const { return unlearn_; }
+  const std::optional<data::FinetuneDataset>& finetune_dataset() const { return finetune_; }
 
  private:
-  void init_pairing(bool cyclic);
-  StepBatch collate(const std::vector<data::Example>& src, const std::vector<int64_t>& idx) const;
-
-  std::vector<data::Example> primary_, retain_;
-  bool has_forget_ = true;
-  int64_t batch_size_ = 1;
-  uint64_t seed_ = 0;
-  bool shuffle_ = true;
-  int64_t pad_id_ = 0;
-  data::DataOrder order_;
-  std::vector<int64_t> partner_;  // retain index of each primary example
+  std::optional<data::UnlearnDataset> unlearn_;
+  std::optional<data::FinetuneDataset> finetune_;
+  data::BatchPlan plan_;
 };
 
 }  // namespace lethe::train

@@ -4,7 +4,9 @@
 // formed only where a loss needs them (SimNPO `logits` form, NPO `logits` reduction, retain KL).
 // NPO's reference per-sequence NLL is cached per forget sample index (PERFORMANCE.md technique 6).
 // RMU: L = rmu_forget(h_l(x_f)) + rmu_retain(h_l(x_r), h_l^frozen(x_r)) with alpha inside the
-// retain term, both times the weights (1.0 in the WMDP recipe); layers after l are skipped.
+// retain term, both times the weights (1.0 in the WMDP recipe); layers after l are skipped. Each
+// forget row is pushed toward the direction of its topic (its data.forget entry): u_t = row t of
+// rmu_random_directions(loss.rmu.topics, C, loss.rmu.direction_seed), fixed for the run.
 //
 // Shapes: B batch, T tokens, C hidden, V vocabulary.
 #pragma once
@@ -26,6 +28,7 @@ struct StepBatch {
   torch::Tensor attention_mask;  // [B,T] 1 = token, 0 = pad
   torch::Tensor labels;          // [B,T] int64, -100 ignored
   std::vector<int64_t> indices;  // dataset index of each row (keys of the NPO reference cache)
+  std::vector<int64_t> topics;   // forget batches: topic (data.forget entry) of each row; empty = 0
   bool defined() const { return input_ids.defined(); }
   int64_t tokens() const { return attention_mask.defined() ? attention_mask.sum().item<int64_t>() : input_ids.numel(); }
 };
@@ -56,12 +59,17 @@ class Objective {
   losses::SequenceNll reference_nll(const StepBatch& b);
   torch::Tensor forget_term(const StepBatch& f);
   torch::Tensor retain_term(const StepBatch& r);
+  // RMU: the output of decoder layer cfg.rmu.layer for `b` (later layers skipped), fp32 [B,T,C];
+  // through the frozen reference model without grad when `frozen`.
+  torch::Tensor rmu_activations(const StepBatch& b, bool frozen);
+  // RMU: the direction of each forget row's topic, [B,C].
+  torch::Tensor rmu_row_directions(const StepBatch& f) const;
 
   LossConfig cfg_;
   CausalLM model_;
   std::optional<CausalLM> ref_;
   bool checkpointing_;
-  torch::Tensor rmu_u_;  // [C] fp32
+  torch::Tensor rmu_u_;  // [topics, C] fp32, one direction per forget corpus
   struct RefEntry { double sum, count, count_unshifted; };
   std::unordered_map<int64_t, RefEntry> ref_cache_;
 };

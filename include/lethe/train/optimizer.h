@@ -13,9 +13,19 @@
 //   fp32       model in fp32; the parameters and their .grad ARE views into the flat buffers.
 //   bf16_mixed model in bf16 for compute; fp32 master weights, fp32 gradient accumulation and fp32
 //              moments in the flat block; masters are rounded back into the bf16 model after each step.
-//   bf16_pure  what the reference code does by loading the model in bf16: moments fp32, but the
-//              update starts from the bf16 weight each step (no fp32 master survives a step), so
-//              updates smaller than bf16's resolution round away.
+//   bf16_pure  what the reference code does by loading the model in bf16 (WMDP's RMU and SimNPO
+//              code, MUSE's): the gradients accumulate in the parameters' bf16 .grad across
+//              micro-batches (autograd adds each micro-batch's bf16 gradient into it, rounding to
+//              bf16 at every add), and the update starts from the bf16 weight each step (no fp32
+//              master survives a step), so updates smaller than bf16's resolution round away.
+//              The moments stay fp32 (in the flat block). The reference's optimizer keeps them in
+//              the parameter dtype, bf16 (torch.optim.AdamW and transformers.AdamW create them
+//              with zeros_like(p)), but the two implementations round in different places (per op,
+//              eps before or after the bias correction), so no single bf16 emulation is "the
+//              reference"; fp32 moments are the one defined choice, and the gradient and weight
+//              roundings above, which are the same in both, are reproduced. Clipping and the
+//              AdamW arithmetic run in fp32 on the (exactly converted) bf16 gradient sum.
+// bf16_mixed is the recommended mode for real runs; bf16_pure is there to reproduce the reference.
 #pragma once
 #include <torch/torch.h>
 
@@ -62,6 +72,9 @@ class Optimizer {
   virtual void load_state(const std::map<std::string, torch::Tensor>& state) = 0;
   // fp32 master weights, when the mode keeps them apart from the model (bf16_mixed), else empty.
   virtual NamedTensors master_weights() const { return {}; }
+  // The accumulated gradients the next clip_grad_norm / step will use (flat: fp32 views of the
+  // block; after accumulate_grads). For tests and diagnostics.
+  virtual NamedTensors gradients() const = 0;
 };
 
 // One flat fp32 block for masters, gradients and both moments; the update is a single

@@ -1,8 +1,11 @@
 // Recipes: YAML files with sections (model, data, loss, optim, schedule, train, output) merged
 // over typed defaults. Every key must exist in the defaults (unknown keys are rejected with a
 // "did you mean" suggestion by edit distance), and every value is converted to the default's
-// type (bool, integer, number, string, list of strings). `--set a.b=v` overrides follow the same
-// rules. The resolved tree is what the trainer runs and what it writes beside every output.
+// type (bool, integer, number, string, list of strings). A list item may also be a mapping
+// (data.forget: {path: f, max_length: 768}); it is kept as written and checked by the section's
+// own reader. `--set a.b=v` overrides follow the same rules (a list holding mappings is read as
+// YAML: --set 'data.forget=[{path: a.jsonl, max_length: 512}, b.jsonl]'). The resolved tree is
+// what the trainer runs and what it writes beside every output.
 #pragma once
 #include <string>
 #include <vector>

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "lethe/core/files.h"
+#include "lethe/data/data_config.h"
 #include "lethe/losses/npo.h"
 #include "lethe/losses/registry.h"
 #include "lethe/losses/retain.h"
@@ -27,7 +28,8 @@ struct RmuConfig {
   double steering_coeff = 6.5;        // c
   double alpha = 1200.0;              // retain weight inside the RMU objective
   std::vector<std::string> params;    // trained parameter names (others frozen)
-  uint64_t direction_seed = 0;        // u ~ U[0,1)^C drawn as torch.manual_seed(seed); torch.rand(C)
+  uint64_t direction_seed = 0;        // u_t ~ U[0,1)^C: row t of torch.manual_seed(seed); torch.rand(topics, C)
+  int64_t topics = 1;                 // one direction per forget corpus (data.forget entry)
 };
 
 struct LossConfig {
@@ -52,7 +54,7 @@ struct EvalConfig {
 struct TrainConfig {
   TaskKind task = TaskKind::unlearn;
   std::string model_path, tokenizer_path;
-  json data;                          // the data section as resolved (read by the data adapter)
+  data::DataConfig data;              // the data section (data.seed -1 resolved to train.seed)
   LossConfig loss;
   std::string optim_impl = "flat";    // flat | torch
   AdamWOptions adamw;
