@@ -141,7 +141,7 @@ RougeTaskResult knowmem(CausalLM& model, const Tokenizer& tok, const std::vector
   std::string general;
   for (const auto& p : icl) general += "Question: " + p.question + "\nAnswer: " + p.answer + "\n\n";
   std::vector<std::string> prompts;
-  for (const auto& p : qa) prompts.push_back(general + "Question: " + p.question + "\nAnswer: ");
+  for (const auto& p : qa) prompts.push_back(general + "Question: " + p.question + "\nAnswer:" + opts.answer_lead);
   const auto outs = generate_greedy(model, tok, prompts, opts);
   RougeTaskResult r;
   for (size_t i = 0; i < qa.size(); ++i) {

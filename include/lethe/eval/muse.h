@@ -44,6 +44,10 @@ struct GenerationOptions {
   int64_t batch_size = 8;
   int64_t max_new_tokens = 128;
   bool use_stemmer = false;  // ROUGE-L stemming (muse_bench: false; open-unlearning: true)
+  // KnowMem: what follows "Answer:" at the end of the prompt. muse_bench writes "Answer: " (the
+  // default). "" leaves the space to the model: a byte-level BPE writes " Paris" as one token, so a
+  // trailing space hands a small model a token sequence it never saw in training (the demo uses "").
+  std::string answer_lead = " ";
 };
 
 struct RougeItem {
