@@ -1,5 +1,6 @@
 #include "lethe/demo/experiment.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -47,8 +48,14 @@ std::string recipe_dir(const DemoOptions& o) {
   return o.fast ? d : join_path(d, "full");
 }
 
-std::string run_recipe(const DemoOptions& o, const std::string& recipe, train::TaskKind task,
-                       std::vector<std::string> overrides) {
+std::string run_recipe(const DemoOptions& o, const Progress& p, const std::string& recipe, train::TaskKind task,
+                       const std::string& out_dir, std::vector<std::string> overrides) {
+  const std::string final_dir = join_path(out_dir, "final");
+  if (o.reuse && fs::exists(join_path(final_dir, "config.json"))) {
+    p.say("reusing " + final_dir + " (--reuse)");
+    return final_dir;
+  }
+  overrides.push_back("output.dir=" + out_dir);
   overrides.insert(overrides.end(), o.overrides.begin(), o.overrides.end());
   train::RunOptions ro;
   ro.quiet = o.quiet;
@@ -124,14 +131,16 @@ DemoResult run_demo(const DemoOptions& o) {
   if (o.configs_dir.empty() || !fs::exists(join_path(o.configs_dir, "demo")))
     throw ConfigError("demo recipes not found under '" + o.configs_dir + "/demo' (pass --configs DIR)");
   if (!fs::exists(join_path(recipe_dir(o), "target.yaml")))
-    throw ConfigError("no recipes for the full (SmolLM2-135M) demo in " + recipe_dir(o) +
-                      ": that variant is not tuned yet; run `lethe demo --fast`");
+    throw ConfigError("no demo recipes in " + recipe_dir(o) + " (target.yaml missing; pass --configs DIR)");
   const std::string out = fs::absolute(o.out_dir).string();
   const std::string data = join_path(out, "data"), models = join_path(out, "models"), runs = join_path(out, "runs");
   fs::create_directories(models);
   fs::create_directories(runs);
 
   BiographyConfig bc;
+  // SmolLM2 costs ~70x the small model per token: 16 retained people instead of 32 keep the full
+  // variant within its 20-minute budget on two cores (retain accuracy is then over 112 questions).
+  if (!o.fast) bc.retain = 16;
   auto set = make_biographies(bc);
   write_biographies(set, data);
   p.say("data: " + std::to_string(set.forget.size()) + " people to forget, " + std::to_string(set.retain.size()) +
@@ -142,8 +151,8 @@ DemoResult run_demo(const DemoOptions& o) {
                     general = join_path(data, "corpus/general.jsonl");
   auto finetune = [&](const std::string& name, const std::vector<std::string>& corpora) {
     p.say("fine-tuning the " + name + " model");
-    return run_recipe(o, name, train::TaskKind::finetune,
-                      {"model.path=" + base, list_override("data.train", corpora), "output.dir=" + join_path(runs, name)});
+    return run_recipe(o, p, name, train::TaskKind::finetune, join_path(runs, name),
+                      {"model.path=" + base, list_override("data.train", corpora)});
   };
   const std::string target = finetune("target", {forget, retain, general});
   const std::string retrain = finetune("retrain", {retain, general});
@@ -154,9 +163,9 @@ DemoResult run_demo(const DemoOptions& o) {
     p.say("unlearning with " + method_labels().at(m));
     // The retain side sees the retain biographies and the unrelated text, as the target did.
     models_to_eval.emplace_back(method_labels().at(m),
-                                run_recipe(o, m, train::TaskKind::unlearn,
+                                run_recipe(o, p, m, train::TaskKind::unlearn, join_path(runs, m),
                                            {"model.path=" + target, list_override("data.forget", {forget}),
-                                            list_override("data.retain", {retain, general}), "output.dir=" + join_path(runs, m)}));
+                                            list_override("data.retain", {retain, general})}));
   }
 
   DemoResult result;
@@ -182,9 +191,11 @@ DemoResult run_demo(const DemoOptions& o) {
 }
 
 std::vector<std::string> check_demo_outcome(const DemoResult& r) {
-  // Margins are in points (x 100) on 56 four-way questions and 8 passages: far beyond what
-  // seed-to-seed noise or chance (25% accuracy) could produce. QA ROUGE is reported but not
-  // asserted: for a 2M-parameter model it is a weak signal (target ~18).
+  // Margins are in points (x 100) on 56 four-way forget questions, 112-224 retain questions and 8
+  // passages: far beyond what seed-to-seed noise or chance (25% accuracy) could produce.
+  // Where GA's damage shows differs with the model: the 1.8M-parameter model loses retain accuracy
+  // and all utility, SmolLM2-135M loses its retain answers (QA) first. So "retain stays well above
+  // GA's" is asserted as: one retain measure (QA or MC) at least 20 points above GA's, neither below.
   std::map<std::string, Row> by;
   for (const auto& [label, row] : r.rows) by[label] = row;
   std::vector<std::string> failed;
@@ -201,9 +212,12 @@ std::vector<std::string> check_demo_outcome(const DemoResult& r) {
     need(u.at("verbmem_f") < t.at("verbmem_f") - 20, std::string(m) + ": VerbMem on the forget set must fall well below the target's");
     need(u.at("mc_f") < t.at("mc_f") - 30, std::string(m) + ": forget multiple-choice accuracy must fall well below the target's");
     need(u.at("mc_f") < rt.at("mc_f") + 20, std::string(m) + ": forget multiple-choice accuracy must come near the retrain model's");
+    need(u.at("utility_nll") < t.at("utility_nll") + 0.5, std::string(m) + ": utility NLL must stay within 0.5 nats of the target's");
     if (by.count("GA")) {
-      need(u.at("mc_r") > by.at("GA").at("mc_r") + 20, std::string(m) + ": retain accuracy must stay well above GA's");
-      need(u.at("utility_nll") < by.at("GA").at("utility_nll"), std::string(m) + ": utility must stay better than GA's");
+      const Row& ga = by.at("GA");
+      const double dq = u.at("qa_r") - ga.at("qa_r"), dm = u.at("mc_r") - ga.at("mc_r");
+      need(std::max(dq, dm) > 20 && std::min(dq, dm) >= 0,
+           std::string(m) + ": retain QA or accuracy must stay well above GA's (by 20 points), neither below it");
     }
   }
   return failed;

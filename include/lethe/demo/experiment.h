@@ -6,7 +6,8 @@
 //   models   base (fast: a small Llama Lethe initializes, with the demo tokenizer; full: the real
 //            SmolLM2-135M-Instruct), target = base fine-tuned on forget + retain + general,
 //            retrain = base fine-tuned on retain + general
-//   methods  GA, GradDiff, NPO, SimNPO on the target, each from configs/demo/<method>.yaml
+//   methods  GA, GradDiff, NPO, SimNPO on the target, each from configs/demo/<method>.yaml (fast)
+//            or configs/demo/full/<method>.yaml (SmolLM2; 16 retained people instead of 32)
 //   eval     VerbMem and QA ROUGE-L (forget / retain), multiple-choice accuracy (forget / retain),
 //            PrivLeak (Min-40% AUC forget vs holdout, relative to the retrain model's AUC), and the
 //            NLL of unrelated held-out text (utility)
@@ -26,6 +27,8 @@ struct DemoOptions {
   std::vector<std::string> methods = {"ga", "graddiff", "npo", "simnpo"};
   std::vector<std::string> overrides;  // --set key=value applied to every recipe
   bool quiet = false;
+  bool reuse = false;             // keep models already trained in out_dir (runs/<name>/final exists):
+                                  // finishes an interrupted demo; delete a run's directory to redo it
 };
 
 // One row of the table: metric name -> value.
