@@ -8,6 +8,7 @@
 #include "lethe/io/safetensors.h"
 #include "lethe/model/checkpoint.h"
 #include "test_paths.h"
+#include "test_errors.h"
 
 using namespace lethe;
 namespace fs = std::filesystem;
@@ -22,14 +23,6 @@ torch::Tensor logits_of(LoadedModel& lm) {
   return lm.model->forward({ids, torch::Tensor(), torch::Tensor(), nullptr}).to(torch::kFloat32);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(Checkpoint, SaveThenLoadIsExact) {
   auto a = load_model(kLlama);
@@ -110,7 +103,7 @@ TEST(Checkpoint, MissingAndMisShapedKeysAreReported) {
   }
   bad.emplace_back("model.extra.weight", torch::zeros({2}));
   save_safetensors(dir + "/model.safetensors", bad);
-  const auto msg = error_of([&] { load_model(dir); });
+  const auto msg = lethe::testing::error_text<Error>([&] { load_model(dir); });
   EXPECT_NE(msg.find(dir), std::string::npos) << msg;
   EXPECT_NE(msg.find("model.norm.weight"), std::string::npos) << msg;
   EXPECT_NE(msg.find("up_proj"), std::string::npos) << msg;
@@ -125,12 +118,12 @@ TEST(Checkpoint, MissingAndMisShapedKeysAreReported) {
 
 TEST(Checkpoint, NotAModelGivesClearErrors) {
   const std::string dir = lethe::testing::scratch_dir();
-  EXPECT_NE(error_of([&] { load_model(dir + "/nothing"); }).find("no such file"), std::string::npos);
-  EXPECT_NE(error_of([&] { load_model(dir); }).find("config.json is missing"), std::string::npos);
+  EXPECT_NE(lethe::testing::error_text<Error>([&] { load_model(dir + "/nothing"); }).find("no such file"), std::string::npos);
+  EXPECT_NE(lethe::testing::error_text<Error>([&] { load_model(dir); }).find("config.json is missing"), std::string::npos);
   write_json_file(dir + "/config.json", {{"model_type", "bert"}});
-  EXPECT_NE(error_of([&] { load_model(dir); }).find("unknown model_type 'bert'"), std::string::npos);
+  EXPECT_NE(lethe::testing::error_text<Error>([&] { load_model(dir); }).find("unknown model_type 'bert'"), std::string::npos);
   write_text_file_atomic(dir + "/notes.txt", "hello");
-  EXPECT_NE(error_of([&] { load_model(dir + "/notes.txt"); }).find("not a model"), std::string::npos);
+  EXPECT_NE(lethe::testing::error_text<Error>([&] { load_model(dir + "/notes.txt"); }).find("not a model"), std::string::npos);
 }
 
 TEST(Checkpoint, InitModelIsDeterministicAndFollowsHfInit) {

@@ -12,6 +12,7 @@
 #include "lethe/train/corpus_batches.h"
 #include "lethe/train/recipe.h"
 #include "train_test_util.h"
+#include "test_errors.h"
 
 using namespace lethe;
 using namespace lethe::train;
@@ -91,14 +92,6 @@ std::pair<CorpusBatches, CorpusBatches> differ(const std::vector<std::string>& b
 
 const data::UnlearnDataset& ds(const CorpusBatches& b) { return *b.unlearn_dataset(); }
 
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 }  // namespace
 
@@ -188,7 +181,7 @@ TEST(RecipeData, RoundRobinForgetCorpora) {
   EXPECT_EQ(b.batch(0, 1).first.indices, (V{5, 6}));
   EXPECT_EQ(config({two}).loss.rmu.topics, 2);
   // Unlearning only.
-  EXPECT_NE(config_error([&] { config({"data.train=" + corpora().forget, "data.forget_mix=round_robin", "loss.forget=none"},
+  EXPECT_NE(lethe::testing::error_text<ConfigError>([&] { config({"data.train=" + corpora().forget, "data.forget_mix=round_robin", "loss.forget=none"},
                                       TaskKind::finetune); })
                 .find("data.forget_mix"),
             std::string::npos);
@@ -236,25 +229,25 @@ TEST(RecipeData, CorpusEntriesFromYamlAndSet) {
 TEST(RecipeData, UnknownKeysAndMalformedEntries) {
   const auto& c = corpora();
   // Unknown data keys: rejected with a suggestion, in a file and in --set.
-  EXPECT_NE(config_error([&] { config({"data.pad_sid=left"}); }).find("unknown key 'data.pad_sid' (did you mean 'data.pad_side'?)"),
+  EXPECT_NE(lethe::testing::error_text<ConfigError>([&] { config({"data.pad_sid=left"}); }).find("unknown key 'data.pad_sid' (did you mean 'data.pad_side'?)"),
             std::string::npos);
   const std::string bad = c.dir + "/bad.yaml";
   write_text_file_atomic(bad, "model: {path: m}\noutput: {dir: o}\ndata: {min_char: 3}\n");
-  auto e = config_error([&] { load_train_config(bad, {}, TaskKind::unlearn); });
+  auto e = lethe::testing::error_text<ConfigError>([&] { load_train_config(bad, {}, TaskKind::unlearn); });
   EXPECT_NE(e.find("unknown key 'data.min_char' (did you mean 'data.min_chars'?)"), std::string::npos) << e;
   // Per-corpus keys: the entry and key named, the recipe file too.
   const std::string entry = c.dir + "/entry.yaml";
   write_text_file_atomic(entry, "model: {path: m}\noutput: {dir: o}\ndata:\n  forget:\n    - " + c.forget +
                                     "\n    - {path: " + c.forget2 + ", max_lenght: 768}\n");
-  e = config_error([&] { load_train_config(entry, {}, TaskKind::unlearn); });
+  e = lethe::testing::error_text<ConfigError>([&] { load_train_config(entry, {}, TaskKind::unlearn); });
   EXPECT_NE(e.find(entry + ": data.forget[1].max_lenght: unknown per-corpus key (valid: path, format, text_field, "
                            "max_length, min_chars)"),
             std::string::npos)
       << e;
-  e = config_error([&] { config({"data.forget=[{max_length: 768}]"}); });
+  e = lethe::testing::error_text<ConfigError>([&] { config({"data.forget=[{max_length: 768}]"}); });
   EXPECT_NE(e.find("data.forget[0].path: missing"), std::string::npos) << e;
-  e = config_error([&] { config({"data.retain=[{path: r, max_length: many}]"}); });
+  e = lethe::testing::error_text<ConfigError>([&] { config({"data.retain=[{path: r, max_length: many}]"}); });
   EXPECT_NE(e.find("data.retain[0].max_length: expected an integer"), std::string::npos) << e;
-  e = config_error([&] { config({"loss.rmu.params=[{name: x}]"}); });
+  e = lethe::testing::error_text<ConfigError>([&] { config({"loss.rmu.params=[{name: x}]"}); });
   EXPECT_NE(e.find("loss.rmu.params"), std::string::npos) << e;
 }

@@ -7,6 +7,7 @@
 #include "lethe/train/recipe.h"
 #include "lethe/train/train_config.h"
 #include "test_paths.h"
+#include "test_errors.h"
 
 using namespace lethe;
 using namespace lethe::train;
@@ -27,14 +28,6 @@ std::string write(const std::string& text) {
   return p;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 }  // namespace
 
@@ -61,26 +54,26 @@ TEST(Recipe, MergesTypedValuesAndOverrides) {
 
 TEST(Recipe, UnknownKeysGetSuggestions) {
   auto p = write("model: {path: m}\nloss: {bta: 0.7}\noutput: {dir: o}\n");
-  EXPECT_NE(error_of([&] { load_train_config(p, {}, TaskKind::unlearn); }).find("unknown key 'loss.bta' (did you mean 'loss.beta'?)"),
+  EXPECT_NE(lethe::testing::error_text<ConfigError>([&] { load_train_config(p, {}, TaskKind::unlearn); }).find("unknown key 'loss.bta' (did you mean 'loss.beta'?)"),
             std::string::npos);
   auto q = write("model: {path: m}\noptimizer: {lr: 1}\n");
   auto ok = write("model: {path: m}\noutput: {dir: o}\n");
-  EXPECT_NE(error_of([&] { load_train_config(q, {}, TaskKind::unlearn); }).find("did you mean 'optim'?"), std::string::npos);
-  EXPECT_NE(error_of([&] { load_train_config(ok, {"train.max_step=3"}, TaskKind::unlearn); }).find("(did you mean"),
+  EXPECT_NE(lethe::testing::error_text<ConfigError>([&] { load_train_config(q, {}, TaskKind::unlearn); }).find("did you mean 'optim'?"), std::string::npos);
+  EXPECT_NE(lethe::testing::error_text<ConfigError>([&] { load_train_config(ok, {"train.max_step=3"}, TaskKind::unlearn); }).find("(did you mean"),
             std::string::npos);
 }
 
 TEST(Recipe, BadValuesNameTheKey) {
   auto p = write("model: {path: m}\noutput: {dir: o}\n");
-  EXPECT_NE(error_of([&] { load_train_config(p, {"loss.beta=abc"}, TaskKind::unlearn); }).find("loss.beta: expected a number, got 'abc'"),
+  EXPECT_NE(lethe::testing::error_text<ConfigError>([&] { load_train_config(p, {"loss.beta=abc"}, TaskKind::unlearn); }).find("loss.beta: expected a number, got 'abc'"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { load_train_config(p, {"train.max_steps=1.5"}, TaskKind::unlearn); }).find("train.max_steps: expected an integer"),
+  EXPECT_NE(lethe::testing::error_text<ConfigError>([&] { load_train_config(p, {"train.max_steps=1.5"}, TaskKind::unlearn); }).find("train.max_steps: expected an integer"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { load_train_config(p, {"loss.forget=simnop"}, TaskKind::unlearn); }).find("loss.forget"), std::string::npos);
-  EXPECT_NE(error_of([&] { load_train_config(p, {"loss.beta=0"}, TaskKind::unlearn); }).find("loss.beta: must be > 0"), std::string::npos);
-  EXPECT_NE(error_of([&] { load_train_config(p, {"beta"}, TaskKind::unlearn); }).find("expected KEY=VALUE"), std::string::npos);
+  EXPECT_NE(lethe::testing::error_text<ConfigError>([&] { load_train_config(p, {"loss.forget=simnop"}, TaskKind::unlearn); }).find("loss.forget"), std::string::npos);
+  EXPECT_NE(lethe::testing::error_text<ConfigError>([&] { load_train_config(p, {"loss.beta=0"}, TaskKind::unlearn); }).find("loss.beta: must be > 0"), std::string::npos);
+  EXPECT_NE(lethe::testing::error_text<ConfigError>([&] { load_train_config(p, {"beta"}, TaskKind::unlearn); }).find("expected KEY=VALUE"), std::string::npos);
   auto no_model = write("output: {dir: o}\n");
-  EXPECT_NE(error_of([&] { load_train_config(no_model, {}, TaskKind::unlearn); }).find("model.path: required"), std::string::npos);
+  EXPECT_NE(lethe::testing::error_text<ConfigError>([&] { load_train_config(no_model, {}, TaskKind::unlearn); }).find("model.path: required"), std::string::npos);
 }
 
 TEST(Recipe, EveryShippedRecipeLoads) {
