@@ -21,6 +21,7 @@ SUDO=""
 PACKAGES=(
   build-essential cmake pkg-config git
   libtorch-dev                 # tensors and autograd (1.13.1, CPU)
+  libgloo-dev                  # headers that torch/csrc/distributed/c10d/ProcessGroupGloo.hpp includes
   libopenblas0-openmp          # fast BLAS that honours torch's thread count
   libsleef-dev                 # vector math for the ATen-style kernels
   libgoogle-perftools-dev      # tcmalloc: large temporaries are not re-faulted every step

@@ -18,5 +18,6 @@ void register_finetune(CLI::App& app);  // cmd_finetune.cpp
 void register_tokenize(CLI::App& app);
 void register_convert(CLI::App& app);
 void register_demo(CLI::App& app);
+void register_launch(CLI::App& app);  // cmd_launch.cpp
 
 }  // namespace lethe::cli

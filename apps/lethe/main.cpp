@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   lethe::cli::register_tokenize(app);
   lethe::cli::register_convert(app);
   lethe::cli::register_demo(app);
+  lethe::cli::register_launch(app);
   lethe::init_threads();
   try {
     app.parse(argc, argv);

@@ -143,9 +143,15 @@ int64_t total_steps(const TrainConfig& cfg, int64_t bpe) {
 TrainResult run_training(const TrainConfig& cfg, BatchProvider& data, const RunOptions& opts) {
   if (cfg.threads > 0) init_threads(int(cfg.threads));
   torch::manual_seed(cfg.seed);
-  std::filesystem::create_directories(cfg.output_dir);
+  dist::Comm* comm = opts.comm && opts.comm->world_size() > 1 ? opts.comm : nullptr;
+  const int64_t W = comm ? comm->world_size() : 1;
+  const bool writer = !comm || comm->rank() == 0;  // only rank 0 writes files and progress
+  const bool quiet = opts.quiet || !writer;
   const std::string config_yaml = to_yaml(cfg.resolved);
-  write_text_file_atomic(join_path(cfg.output_dir, "config.yaml"), config_yaml);
+  if (writer) {
+    std::filesystem::create_directories(cfg.output_dir);
+    write_text_file_atomic(join_path(cfg.output_dir, "config.yaml"), config_yaml);
+  }
 
   // The model to train: the start model, or the checkpoint being resumed.
   LoadOptions lo;
@@ -163,6 +169,12 @@ TrainResult run_training(const TrainConfig& cfg, BatchProvider& data, const RunO
   std::string tokenizer_dir = loaded.tokenizer_dir;
   if (tokenizer_dir.empty() || !opts.resume_dir.empty()) tokenizer_dir = is_directory(cfg.tokenizer_path) ? cfg.tokenizer_path : "";
 
+  if (comm) {  // every rank starts from rank 0's weights (before the optimizer copies them)
+    std::vector<torch::Tensor> all;
+    for (auto& p : model->parameters()) all.push_back(p.detach());
+    for (auto& b : model->buffers()) all.push_back(b);
+    comm->broadcast(all, 0);
+  }
   auto params = select_trainable(model, cfg);
   auto opt = cfg.optim_impl == "torch" ? make_torch_adamw(params, cfg.adamw) : make_flat_adamw(params, cfg.adamw, cfg.precision);
   Objective objective(cfg.loss, model, reference, cfg.gradient_checkpointing);
@@ -189,15 +201,20 @@ TrainResult run_training(const TrainConfig& cfg, BatchProvider& data, const RunO
   }
   Saver saver{cfg, model, tokenizer_dir, config_yaml};
   std::unique_ptr<TrainingEvaluator> evaluator;
-  if (cfg.eval.every_steps > 0)
+  if (cfg.eval.every_steps > 0 && writer)
     evaluator = std::make_unique<TrainingEvaluator>(
         cfg, !tokenizer_dir.empty() ? tokenizer_dir : (cfg.tokenizer_path.empty() ? cfg.model_path : cfg.tokenizer_path));
-  std::ofstream log(join_path(cfg.output_dir, "log.jsonl"), std::ios::app);
+  std::ofstream log;
+  if (writer) log.open(join_path(cfg.output_dir, "log.jsonl"), std::ios::app);
   const bool tty = isatty(fileno(stderr));
   const auto t0 = Clock::now();
   const int64_t first = st.step;
   TrainResult result;
   const int64_t A = cfg.grad_accum;
+  const int64_t global_batch = cfg.batch_size * A * W;
+  if (!quiet && st.step < N)
+    std::cerr << "training " << N - st.step << " steps, global batch " << cfg.batch_size << " x " << A << " x " << W
+              << " = " << global_batch << " sequences per step\n";
 
   for (int64_t s = st.step; s < N; ++s) {
     const auto ts = Clock::now();
@@ -216,6 +233,19 @@ TrainResult run_training(const TrainConfig& cfg, BatchProvider& data, const RunO
       for (auto& [n, v] : loss.parts) parts[n] += v / double(A);
       tokens += (forget.defined() ? forget.tokens() : 0) + (retain.defined() ? retain.tokens() : 0);
     }
+    if (comm) {  // gradients and the logged figures: means over ranks (tokens: the sum)
+      std::vector<torch::Tensor> grads;  // the optimizer's accumulated gradients, averaged in place
+      for (auto& [n, g] : opt->gradients()) grads.push_back(g);
+      comm->all_reduce_mean(grads);
+      std::vector<double> v{loss_sum, double(tokens)};
+      for (auto& [n, x] : parts) v.push_back(x);
+      auto t = torch::tensor(v, torch::kFloat64);
+      comm->all_reduce_mean({t});
+      loss_sum = t[0].item<double>();
+      tokens = int64_t(std::llround(t[1].item<double>() * double(W)));
+      int64_t i = 2;
+      for (auto& [n, x] : parts) x = t[i++].item<double>();
+    }
     const double grad_norm = opt->clip_grad_norm(cfg.max_grad_norm);
     if (!std::isfinite(loss_sum) || !std::isfinite(grad_norm))
       throw NonFiniteError("step " + std::to_string(s + 1) + ": " + (!std::isfinite(loss_sum) ? "loss" : "gradient norm") +
@@ -232,12 +262,12 @@ TrainResult run_training(const TrainConfig& cfg, BatchProvider& data, const RunO
     const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
     json line{{"step", st.step}, {"epoch", double(st.micro_batch) / double(S * A)}, {"loss", loss_sum}, {"lr", lr},
               {"grad_norm", grad_norm}, {"tokens", tokens}, {"tokens_per_s", tokens / std::max(dt, 1e-9)},
-              {"elapsed_s", elapsed}};
+              {"elapsed_s", elapsed}, {"global_batch", global_batch}};
     for (auto& [n, v] : parts) line["loss_" + n] = v;
     log << line.dump() << "\n" << std::flush;
     result.last_loss = loss_sum;
 
-    if (!opts.quiet && (tty || st.step % cfg.log_every == 0 || st.step == N)) {
+    if (!quiet && (tty || st.step % cfg.log_every == 0 || st.step == N)) {
       const double eta = elapsed / double(st.step - first) * double(N - st.step);
       std::string msg = "step " + std::to_string(st.step) + "/" + std::to_string(N) + " loss " + fmt(loss_sum);
       for (auto& [n, v] : parts) msg += " " + n + " " + fmt(v);
@@ -247,23 +277,25 @@ TrainResult run_training(const TrainConfig& cfg, BatchProvider& data, const RunO
       else std::cerr << msg << "\n";
     }
 
-    if (evaluator && evaluator->due(st.step, N) && evaluator->run(model, st.step, log, opts.quiet)) {
+    if (evaluator && evaluator->due(st.step, N) && evaluator->run(model, st.step, log, quiet)) {
       saver.save(evaluator->best_dir(), st, *opt);
       evaluator->write_record();
     }
 
     const bool epoch_end = st.step % S == 0;
-    if ((cfg.save_every_steps > 0 && st.step % cfg.save_every_steps == 0) || (cfg.save_each_epoch && epoch_end) ||
-        (opts.stop_after > 0 && st.step == opts.stop_after && st.step < N))
+    if (writer && ((cfg.save_every_steps > 0 && st.step % cfg.save_every_steps == 0) || (cfg.save_each_epoch && epoch_end) ||
+                   (opts.stop_after > 0 && st.step == opts.stop_after && st.step < N)))
       saver.save(join_path(cfg.output_dir, "checkpoint-" + std::to_string(st.step)), st, *opt);
     if (opts.stop_after > 0 && st.step == opts.stop_after && st.step < N) {
-      if (tty && !opts.quiet) std::cerr << "\n";
+      if (tty && !quiet) std::cerr << "\n";
+      if (comm) comm->barrier();  // no rank leaves before rank 0 has written the checkpoint
       result.steps = st.step;
       return result;
     }
   }
   result.final_dir = join_path(cfg.output_dir, "final");
-  saver.save(result.final_dir, st, *opt);
+  if (writer) saver.save(result.final_dir, st, *opt);
+  if (comm) comm->barrier();  // no rank leaves before rank 0 has written final/
   result.steps = st.step;
   return result;
 }

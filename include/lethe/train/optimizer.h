@@ -73,7 +73,8 @@ class Optimizer {
   // fp32 master weights, when the mode keeps them apart from the model (bf16_mixed), else empty.
   virtual NamedTensors master_weights() const { return {}; }
   // The accumulated gradients the next clip_grad_norm / step will use (flat: fp32 views of the
-  // block; after accumulate_grads). For tests and diagnostics.
+  // block; after accumulate_grads; torch: the parameters' .grad). Views: writing into them changes
+  // what clip_grad_norm and step see (the data-parallel trainer averages them in place).
   virtual NamedTensors gradients() const = 0;
 };
 

@@ -13,12 +13,33 @@
 // <output>/final/ are Hugging Face model directories plus trainer_state/ (trainer_state.json,
 // optimizer.safetensors with moments and RNG state, config.yaml). <output>/config.yaml holds the
 // resolved configuration.
+//
+// Data parallel (RunOptions::comm with world size W > 1; `lethe launch` or torchrun start the
+// ranks, train_from_recipe joins them):
+//   - train.batch_size is the PER-RANK micro-batch (as HF/torchrun recipes); one optimizer step
+//     consumes batch_size x grad_accum x W sequences (logged as global_batch). Every rank builds the
+//     same global micro-batch order and takes its equal share (CorpusBatches), so a W-rank run reads
+//     exactly the examples a 1-rank run with batch_size x W reads, and resume works unchanged.
+//   - At start rank 0's parameters are broadcast (after a resume all ranks load the same
+//     checkpoint); gradients are all-reduced (mean over ranks) after accumulation and before
+//     clipping, so the clip, the NaN guard and the AdamW step are identical on every rank. The
+//     logged loss, parts and tokens are all-reduced too (loss = mean of the ranks' losses).
+//   - Only rank 0 writes config.yaml, log.jsonl, checkpoints, best/, final/ and progress, and runs
+//     evaluation; the others are quiet and wait at a barrier until rank 0 has written.
+//   - Equivalence with the 1-rank run holds when every rank's share weighs the same in the loss:
+//     objectives that are means over tokens of the micro-batch (GA, GradDiff, retain NLL/KL, RMU,
+//     NPO batch_mean) give the 1-rank gradient only when the ranks' shares hold equal numbers of
+//     counted tokens (fixed-length rows, e.g. data.cut=token_stream); per-sequence means (SimNPO,
+//     NPO sequence_*) when they hold equal numbers of rows, which CorpusBatches guarantees (it
+//     rejects data whose last micro-batch would not split equally). Otherwise the W-rank gradient
+//     is the mean of per-rank means, as torch DDP computes it.
 #pragma once
 #include <memory>
 #include <string>
 #include <utility>
 
 #include "lethe/core/error.h"
+#include "lethe/dist/comm.h"
 #include "lethe/train/objective.h"
 #include "lethe/train/train_config.h"
 
@@ -51,6 +72,7 @@ struct RunOptions {
   std::string resume_dir;     // a checkpoint-<step> directory to continue from ("" = fresh)
   int64_t stop_after = 0;     // > 0: stop (saving a checkpoint) after this many steps; for tests
   bool quiet = false;         // no progress output
+  dist::Comm* comm = nullptr; // data-parallel ranks (see above); nullptr = a single process
 };
 
 // Loads the model (and reference model when needed) and trains as `cfg` says.
