@@ -1,18 +1,25 @@
 // The one file that talks to c10d (see lethe/dist/comm.h). Written against libtorch 1.13's
-// c10d::ProcessGroup API (ProcessGroupGloo / ProcessGroupNCCL, intrusive_ptr<Work>::wait()).
+// c10d::ProcessGroup API; from libtorch 2.0 the Gloo and NCCL process groups are c10d::Backend
+// subclasses with the same collective calls (allreduce / broadcast / barrier returning a Work to
+// wait on), so only the held type differs.
 #include "lethe/dist/comm.h"
+
+#include <torch/version.h>
 
 #include <cstdlib>
 
 #include "lethe/core/error.h"
 
+// ProcessGroupGloo.hpp includes gloo's headers, which Debian ships apart from libtorch
+// (libgloo-dev) and PyPI's torch wheels do not ship at all. Without them Lethe builds without the
+// Gloo backend and says so when a multi-rank run asks for it.
 #if __has_include(<gloo/algorithm.h>)
+#define LETHE_HAVE_GLOO 1
 #define USE_C10D_GLOO 1  // ProcessGroupGloo.hpp declares its class only with this defined
-#else
-#error "lethe_dist needs the gloo headers that libtorch's ProcessGroupGloo includes (Debian: apt-get install libgloo-dev)"
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #endif
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef LETHE_HAVE_NCCL  // set by CMake for a CUDA build of libtorch
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
@@ -40,12 +47,20 @@ torch::ScalarType wire_dtype(const torch::Tensor& t) {
   return t.scalar_type() == torch::kDouble || !t.is_floating_point() ? torch::kDouble : torch::kFloat;
 }
 
+#if TORCH_VERSION_MAJOR >= 2
+using GroupPtr = c10::intrusive_ptr<c10d::Backend>;
+#else
+using GroupPtr = c10::intrusive_ptr<c10d::ProcessGroup>;
+#endif
+
+#ifdef LETHE_HAVE_GLOO
 std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string& addr) {
   if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname && *ifname)
     return c10d::ProcessGroupGloo::createDeviceForInterface(ifname);
   if (addr == "127.0.0.1" || addr == "localhost") return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
+#endif
 
 }  // namespace
 
@@ -68,6 +83,14 @@ std::optional<LaunchEnv> launch_env() {
   return e;
 }
 
+bool gloo_available() {
+#ifdef LETHE_HAVE_GLOO
+  return true;
+#else
+  return false;
+#endif
+}
+
 bool nccl_available() {
 #ifdef LETHE_HAVE_NCCL
   return true;
@@ -79,7 +102,7 @@ bool nccl_available() {
 struct Comm::Impl {
   int rank = 0, world = 1;
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroup> pg;
+  GroupPtr pg;
 
   Impl(c10::intrusive_ptr<c10d::Store> s, int r, int w, Backend backend, const std::string& addr,
        std::chrono::milliseconds timeout)
@@ -94,10 +117,17 @@ struct Comm::Impl {
       throw ConfigError("dist: the NCCL backend needs a CUDA build of libtorch (this one has no ProcessGroupNCCL); use gloo");
 #endif
     }
+#ifdef LETHE_HAVE_GLOO
     auto o = c10d::ProcessGroupGloo::Options::create(timeout);
     o->devices.push_back(gloo_device(addr));
     o->threads = 2;
     pg = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world, o);
+#else
+    (void)addr;
+    (void)timeout;
+    throw ConfigError("dist: this Lethe was built without the Gloo backend (the gloo headers were missing at build time; "
+                      "Debian: apt-get install libgloo-dev, then rebuild)");
+#endif
   }
 
   // Runs `op` on flat buckets of `tensors` (grouped by wire dtype and device, in order), copying

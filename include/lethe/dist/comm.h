@@ -6,8 +6,9 @@
 // MASTER_ADDR, MASTER_PORT in the environment (set by `lethe launch` or by torchrun); rank 0
 // hosts a c10d TCPStore on MASTER_ADDR:MASTER_PORT. Tests can rendezvous over a FileStore instead.
 //
-// Backends: Gloo (CPU tensors; always built, needs the gloo headers, Debian libgloo-dev) and NCCL
-// (compiled only when the linked libtorch is a CUDA build; see nccl_available()).
+// Backends: Gloo (CPU tensors; built when the gloo headers are found at build time: Debian
+// libgloo-dev, which scripts/setup.sh installs; see gloo_available()) and NCCL (compiled only when
+// the linked libtorch is a CUDA build; see nccl_available()).
 //
 // Collectives copy the given tensors into flat buckets (float32, or float64 for float64 and
 // integer tensors, so bf16 and int tensors travel exactly), run one c10d call per bucket and copy
@@ -36,6 +37,8 @@ struct LaunchEnv {
 std::optional<LaunchEnv> launch_env();
 
 enum class Backend { gloo, nccl };
+// True when this build of Lethe has the Gloo process group.
+bool gloo_available();
 // True when this build of Lethe has the NCCL process group (a CUDA libtorch).
 bool nccl_available();
 
