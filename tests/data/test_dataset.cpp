@@ -7,6 +7,7 @@
 #include "lethe/data/data_config.h"
 #include "lethe/data/dataset.h"
 #include "lethe/data/random.h"
+#include "test_errors.h"
 #include "test_paths.h"
 
 using namespace lethe;
@@ -49,12 +50,7 @@ std::string words(int n, const std::string& stem) {
 }
 
 std::string config_error(const json& j) {
-  try {
-    DataConfig::from_json(j);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return lethe::testing::error_text<ConfigError>([&] { DataConfig::from_json(j); });
 }
 
 }  // namespace

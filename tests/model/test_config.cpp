@@ -4,6 +4,7 @@
 #include "lethe/core/error.h"
 #include "lethe/model/config.h"
 #include "lethe/model/registry.h"
+#include "test_errors.h"
 #include "test_paths.h"
 
 using namespace lethe;
@@ -16,12 +17,7 @@ json base() {
 }
 
 std::string error_of(const json& j) {
-  try {
-    ModelConfig::from_json(j, "cfg.json");
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
+  return lethe::testing::error_text([&] { ModelConfig::from_json(j, "cfg.json"); });
 }
 
 TEST(Config, ReadsFamiliesFromFixtures) {
